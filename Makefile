@@ -1,0 +1,33 @@
+# The two commands the README documents, plus their parts.
+#
+#   make demo   start the emulators, build the provider, apply the example
+#               platform, show outputs and an empty plan, destroy, stop
+#   make test   formatting, clippy, unit and protocol tests, acceptance tests
+#
+# Everything they need is installed on first use into .tools/ (ignored).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+.PHONY: demo test tools build lint unit acceptance
+
+demo: tools build
+	scripts/demo.sh
+
+test: tools lint unit build acceptance
+
+tools:
+	scripts/setup-tools.sh
+
+build:
+	cargo build --workspace --bins
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace
+
+acceptance: build
+	scripts/test-acceptance.sh

@@ -1,0 +1,64 @@
+//! `ci_cluster`: the central CI cluster and everything around it.
+//!
+//! One resource owns the EKS cluster and its IAM role, the cluster's IAM
+//! OIDC provider, Karpenter's node and controller roles, its interruption
+//! queue and EventBridge rules, node access for Karpenter's nodes, the
+//! default `EC2NodeClass`, and the cluster-wide Kyverno `ClusterPolicy`
+//! objects that route CI job pods (the *job policies*).
+
+mod schema;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use super::Resource;
+use super::fit_name;
+use crate::diagnostics::Diagnostics;
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// `timeouts` defaults: EKS takes 10-15 minutes to create a cluster and an
+/// upgrade may take most of an hour.
+pub const TIMEOUT_DEFAULTS: [&str; 3] = ["30m", "60m", "15m"];
+/// Where Karpenter runs unless configured otherwise.
+pub const DEFAULT_KARPENTER_NAMESPACE: &str = "kube-system";
+pub const DEFAULT_KARPENTER_SERVICE_ACCOUNT: &str = "karpenter";
+pub const DEFAULT_NODE_CLASS: &str = "default";
+pub const DEFAULT_AMI_ALIAS: &str = "al2023@latest";
+pub const DEFAULT_VOLUME_SIZE: &str = "100Gi";
+pub const DEFAULT_VOLUME_TYPE: &str = "gp3";
+pub const DEFAULT_DISCOVERY_TAG: &str = "karpenter.sh/discovery";
+pub const DEFAULT_AUTHENTICATION_MODE: &str = "API_AND_CONFIG_MAP";
+/// The job pod annotations the Kyverno job policies act on.
+pub const DEFAULT_CAPACITY_TYPE_ANNOTATION: &str = "k8s.gitlab.runner/capacity-type";
+pub const DEFAULT_GPU_ANNOTATION: &str = "k8s.gitlab.runner/gpu";
+pub const DEFAULT_INSTANCE_TYPE_ANNOTATION: &str = "k8s.gitlab.runner/instance-type";
+
+/// The default name of Karpenter's node role for cluster `name`.
+pub fn default_node_role_name(name: &str) -> String {
+    fit_name(&format!("KarpenterNodeRole-{name}"), 64)
+}
+
+/// The default name of Karpenter's interruption queue for cluster `name`.
+pub fn default_interruption_queue_name(name: &str) -> String {
+    fit_name(&format!("karpenter-{name}"), 80)
+}
+
+/// The `ci_cluster` resource type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cluster;
+
+impl Resource for Cluster {
+    fn type_name(&self) -> &'static str {
+        "ci_cluster"
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate::validate(config)
+    }
+}

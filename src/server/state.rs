@@ -1,0 +1,94 @@
+//! State semantics shared by every resource: planning with computed values
+//! marked unknown, and upgrading stored state to the current schema.
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::value::Value;
+use crate::value::path::Path;
+
+use super::Registered;
+use super::plan::{Change, mark_computed_unknown, requires_replace};
+
+/// A planned new state and what it needs.
+#[derive(Debug)]
+pub struct Planned {
+    pub state: Value,
+    pub requires_replace: Vec<Path>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Plans a change to one resource.
+///
+/// Destroy plans are null (protocol 6.3 `plan_destroy`). Create and update
+/// plans validate the configuration again, now that more of it is known,
+/// and mark computed values unknown.
+pub fn plan(
+    registered: &Registered,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> Result<Planned, Diagnostics> {
+    let change = Change::of(prior, proposed);
+    let unchanged = |state: Value| Planned {
+        state,
+        requires_replace: Vec::new(),
+        diagnostics: Diagnostics::default(),
+    };
+    match change {
+        Change::Delete => return Ok(unchanged(Value::Null)),
+        Change::NoOp => return Ok(unchanged(proposed.clone())),
+        Change::Create | Change::Update => {}
+    }
+
+    let diagnostics = registered.resource.validate(config);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let stable = registered.resource.stable_attributes();
+    let state = mark_computed_unknown(&registered.schema.block, config, proposed, stable);
+    let requires_replace = match change {
+        Change::Update => requires_replace(prior, &state, &registered.resource.replace_on()),
+        _ => Vec::new(),
+    };
+    Ok(Planned { state, requires_replace, diagnostics })
+}
+
+/// Brings stored JSON state written at `version` to the current schema.
+pub fn upgrade(registered: &Registered, version: i64, json: &[u8]) -> Result<Value, Diagnostics> {
+    let current = registered.schema.version;
+    if version > current {
+        return Err(Diagnostic::error(
+            "State written by a newer provider",
+            format!(
+                "This state has schema version {version}, but this provider only knows \
+                 versions up to {current}. Upgrade the provider to read it."
+            ),
+        )
+        .into());
+    }
+    let json = if version < current {
+        upgrade_json(registered, version, json)?
+    } else {
+        json.to_vec()
+    };
+    crate::value::json::decode(&json, &registered.ty).map_err(|error| {
+        Diagnostic::error("Cannot read the stored state", error.to_string()).into()
+    })
+}
+
+fn upgrade_json(registered: &Registered, version: i64, json: &[u8]) -> Result<Vec<u8>, Diagnostics> {
+    let old: serde_json::Value = serde_json::from_slice(json).map_err(|error| {
+        Diagnostics::from(Diagnostic::error("Cannot read the stored state", error.to_string()))
+    })?;
+    let upgraded = registered.resource.upgrade_state(version, old)?;
+    Ok(upgraded.to_string().into_bytes())
+}
+
+/// Terraform 0.11's flatmap state predates this provider.
+pub fn flatmap_refused() -> Diagnostics {
+    Diagnostic::error(
+        "Unsupported state format",
+        "This state is in the flatmap form written before Terraform 0.12, which this \
+         provider never wrote. Remove the resource from state and import it again.",
+    )
+    .into()
+}
