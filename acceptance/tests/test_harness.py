@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from harness import (
     Apply,
     CheckNothingLeft,
@@ -30,7 +31,7 @@ from harness import (
 )
 from harness.scenario import differences
 
-# -- Terraform ---------------------------------------------------------------
+# -- Terraform ----------------------------------------------------------------
 
 
 def test_terraform_is_version_1_0_3(terraform):
@@ -67,7 +68,7 @@ terraform {
 }
 """
 
-# -- Scenario runner -----------------------------------------------------------
+# -- Scenario runner ----------------------------------------------------------
 
 # A configuration without providers whose plan depends on a file, so that
 # writing the file is an out-of-band change Terraform's plan must notice.
@@ -161,6 +162,7 @@ def test_scenario_destroys_with_the_last_applied_config_after_an_error(terraform
         ({"l": []}, {"l": None}, [], ["l: applied [], imported None"]),
         ({"s": "x", "n": [1]}, {"s": "y", "n": [2]}, ["s", "n"], []),
     ],
+    ids=["equal", "changed", "key dropped", "empty list vs null", "ignored"],
 )
 def test_import_comparison_lists_each_differing_path(
     applied, imported, ignore, expected
@@ -168,7 +170,7 @@ def test_import_comparison_lists_each_differing_path(
     assert differences(applied, imported, ignore) == expected
 
 
-# -- moto ------------------------------------------------------------------------
+# -- moto ---------------------------------------------------------------------
 
 
 def test_moto_assume_role_acts_in_the_other_account(aws, namespace):
@@ -264,7 +266,7 @@ def _weekend_schedule(namespace):
     }
 
 
-# -- Kubernetes stand-in -----------------------------------------------------------
+# -- Kubernetes stand-in ------------------------------------------------------
 
 _NODEPOOLS = "/apis/karpenter.sh/v1/nodepools"
 
@@ -367,7 +369,7 @@ def test_standin_counts_requests_and_resets_them(kube):
     assert kube.request_counts()["total"] == 0
 
 
-# -- Process hygiene -----------------------------------------------------------------
+# -- Process hygiene ----------------------------------------------------------
 
 
 def test_leak_check_sees_a_running_server_until_it_is_stopped(tmp_path):

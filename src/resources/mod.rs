@@ -10,6 +10,7 @@
 pub mod account_access;
 pub mod cluster;
 pub mod field;
+pub mod lifecycle;
 pub mod runner_pool;
 pub mod timeouts;
 pub mod validate;
@@ -20,9 +21,13 @@ pub(crate) mod testing;
 
 use crate::diagnostics::Diagnostics;
 use crate::schema::{Attribute, Schema, map_of};
+use crate::value::path::Path;
 use crate::value::{Type, Value};
 
+pub use lifecycle::{Context, Outcome};
+
 /// A managed resource type such as `ci_cluster`.
+#[async_trait::async_trait]
 pub trait Resource: Send + Sync + 'static {
     /// The Terraform type name, e.g. `ci_cluster`.
     fn type_name(&self) -> &'static str;
@@ -32,6 +37,54 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Checks a configuration that may hold unknown values; unknown values are skipped.
     fn validate(&self, config: &Value) -> Diagnostics;
+
+    /// Attributes whose change forces the object to be replaced.
+    fn replace_on(&self) -> Vec<Path> {
+        Vec::new()
+    }
+
+    /// Computed attributes that never change after create, so an update
+    /// plan keeps their prior value instead of marking them unknown.
+    fn stable_attributes(&self) -> &'static [&'static str] {
+        &["id"]
+    }
+
+    /// Rewrites state stored at an older schema `version` (as JSON) into
+    /// the current schema's shape.
+    fn upgrade_state(
+        &self,
+        version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
+        let _ = state;
+        Err(lifecycle::no_state_upgrade(self.type_name(), version))
+    }
+
+    /// Observes the real objects behind `current`; a null state means gone.
+    async fn read(&self, context: &Context, current: Value, private: Vec<u8>) -> Result<Outcome, Diagnostics> {
+        let _ = context;
+        Ok(Outcome { state: current, private, diagnostics: Diagnostics::default() })
+    }
+
+    /// Carries out a planned change. On failure the outcome holds the best
+    /// state reached, so nothing created is forgotten.
+    async fn apply(
+        &self,
+        context: &Context,
+        prior: Value,
+        planned: Value,
+        config: Value,
+        private: Vec<u8>,
+    ) -> Outcome {
+        let _ = (context, config, private);
+        lifecycle::unsupported_apply(self.type_name(), prior, &planned)
+    }
+
+    /// Builds the full state of an existing object from its import ID.
+    async fn import(&self, context: &Context, id: &str) -> Result<Outcome, Diagnostics> {
+        let _ = (context, id);
+        Err(lifecycle::unsupported_import(self.type_name()))
+    }
 }
 
 /// Every resource the provider serves.

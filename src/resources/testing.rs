@@ -10,7 +10,7 @@ use crate::diagnostics::{Diagnostics, Severity};
 use crate::schema::{AttributeKind, Block, NestedBlock, Nesting};
 use crate::value::path::Path;
 use crate::value::{Number, Refinements, Type, Value};
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
 pub const UNKNOWN: &str = "${unknown}";
@@ -281,4 +281,54 @@ fn pointers(json: &Json, at: String) -> Vec<String> {
 pub fn assert_valid(block: &Block, json: &Json, validate: impl Fn(&Value) -> Diagnostics) {
     let got = errors(&validate(&config(block, json)));
     assert!(got.is_empty(), "expected no errors, got {got:?}");
+}
+
+/// Values that have broken parsers elsewhere: empty, huge, non-ASCII,
+/// control characters, wildcards, numbers out of every range.
+fn hostile_values() -> Vec<Json> {
+    let strings = [
+        String::new(),
+        " ".into(),
+        "\u{0}".into(),
+        "ü-ñ.é".into(),
+        "*".into(),
+        "-".into(),
+        "/".into(),
+        "a".repeat(5000),
+        "9".repeat(400),
+        "1e999999".into(),
+        "cron(".into(),
+        "arn:::::".into(),
+        "https://[".into(),
+        "1.5.".into(),
+        "{\"Statement\":[null]}".into(),
+    ];
+    let numbers = [json!(-1), json!(0), json!(0.5), json!(1e300), json!(-1e300)];
+    strings
+        .into_iter()
+        .map(Json::String)
+        .chain(numbers)
+        .collect()
+}
+
+/// Replaces each leaf of `good` with each hostile value of the same
+/// kind and validates: nothing may panic.
+pub fn assert_hostile_values_never_panic(
+    block: &Block,
+    good: &Json,
+    validate: impl Fn(&Value) -> Diagnostics,
+) {
+    for pointer in pointers(good, String::new()) {
+        let leaf = good.pointer(&pointer).expect("pointer from good");
+        if leaf.is_object() || leaf.is_array() {
+            continue;
+        }
+        let same_kind =
+            |v: &Json| v.is_string() == leaf.is_string() && v.is_number() == leaf.is_number();
+        for value in hostile_values().into_iter().filter(same_kind) {
+            let mut json = good.clone();
+            set(&mut json, &pointer, value);
+            validate(&config(block, &json));
+        }
+    }
 }

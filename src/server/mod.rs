@@ -21,7 +21,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
 use crate::provider::config::ProviderConfig;
-use crate::resources::Resource;
+use crate::resources::{Context, Resource};
 use crate::schema::Schema;
 use crate::value::Type;
 
@@ -130,8 +130,9 @@ impl Inner {
         })
     }
 
-    fn configuration(&self) -> Option<Arc<ProviderConfig>> {
-        self.configuration.read().ok().and_then(|guard| guard.clone())
+    fn context(&self) -> Context {
+        let configuration = self.configuration.read().ok().and_then(|guard| guard.clone());
+        Context { configuration, stop: self.stop.clone() }
     }
 }
 
@@ -289,7 +290,8 @@ impl Provider for ProviderServer {
         let result = async {
             let registered = self.inner.resource(&request.type_name)?;
             let current = convert::decode(request.current_state.as_ref(), &registered.ty)?;
-            let read = registered.resource.read(current, &request.private).await?;
+            let context = self.inner.context();
+            let read = registered.resource.read(&context, current, request.private).await?;
             let new_state = convert::encode(&read.state, &registered.ty)?;
             Ok((pb::read_resource::Response {
                 new_state: Some(new_state),
@@ -338,14 +340,13 @@ impl Provider for ProviderServer {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
         let span = self.inner.span("ApplyResourceChange", &request.type_name);
-        let configuration = self.inner.configuration();
         let result = async {
             let registered = self.inner.resource(&request.type_name)?;
             let decode = |value| convert::decode(value, &registered.ty);
             let prior = decode(request.prior_state.as_ref())?;
             let planned = decode(request.planned_state.as_ref())?;
             let config = decode(request.config.as_ref())?;
-            let context = crate::resources::Context { configuration, stop: self.inner.stop.clone() };
+            let context = self.inner.context();
             let applied = registered
                 .resource
                 .apply(&context, prior, planned, config, request.planned_private)
@@ -371,10 +372,9 @@ impl Provider for ProviderServer {
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let request = request.into_inner();
         let span = self.inner.span("ImportResourceState", &request.type_name);
-        let configuration = self.inner.configuration();
         let result = async {
             let registered = self.inner.resource(&request.type_name)?;
-            let context = crate::resources::Context { configuration, stop: self.inner.stop.clone() };
+            let context = self.inner.context();
             let imported = registered.resource.import(&context, &request.id).await?;
             let state = convert::encode(&imported.state, &registered.ty)?;
             let resource = pb::import_resource_state::ImportedResource {

@@ -44,14 +44,32 @@ pub fn apply(live: &Value, request: &Apply<'_>) -> Result<(Value, Vec<Entry>), A
     let subresource = request.scope.subresource();
     let own = entries
         .iter()
-        .position(|e| is_own(e, request.writer, Operation::Apply, subresource))
-        .map(|index| entries.remove(index));
-    let previous = own.map(|entry| entry.fields).unwrap_or_default();
+        .position(|e| is_own(e, request.writer, Operation::Apply, subresource));
+    let previous = own
+        .map(|index| entries[index].fields.clone())
+        .unwrap_or_default();
+    let others: Vec<&Entry> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != own)
+        .map(|(_, e)| e)
+        .collect();
 
     let mut object = live.clone();
-    remove_dropped(&mut object, &previous.difference(&applied), &entries, subresource);
+    remove_dropped(
+        &mut object,
+        &previous.difference(&applied),
+        &others,
+        subresource,
+    );
     merge_scoped(&mut object, request.config, request.scope);
-    entries.push(request.writer.entry(Operation::Apply, request.scope, applied));
+    let entry = request
+        .writer
+        .entry(Operation::Apply, request.scope, applied);
+    match own {
+        Some(index) => entries[index] = entry,
+        None => entries.push(entry),
+    }
     Ok((object, entries))
 }
 
@@ -78,7 +96,11 @@ fn find_conflicts(
         for path in entry.fields.intersection(applied).iter() {
             if leaf(live, path) != leaf(request.config, path) {
                 let manager = entry.manager.clone();
-                conflicts.push(Conflict { entry: index, manager, path: path.clone() });
+                conflicts.push(Conflict {
+                    entry: index,
+                    manager,
+                    path: path.clone(),
+                });
             }
         }
     }
@@ -86,8 +108,14 @@ fn find_conflicts(
 }
 
 fn conflict_error(conflicts: &[Conflict], api_version: &str) -> ApiError {
-    let pairs = conflicts.iter().map(|c| (c.manager.clone(), dotted(&c.path))).collect();
-    ApiError::ApplyConflict { conflicts: pairs, api_version: api_version.to_owned() }
+    let pairs = conflicts
+        .iter()
+        .map(|c| (c.manager.clone(), dotted(&c.path)))
+        .collect();
+    ApiError::ApplyConflict {
+        conflicts: pairs,
+        api_version: api_version.to_owned(),
+    }
 }
 
 /// With `force`, the other managers lose the fields in conflict.
@@ -100,7 +128,7 @@ fn take_over(entries: &mut [Entry], conflicts: &[Conflict]) {
 }
 
 /// Removes fields the manager no longer applies and nobody else owns.
-fn remove_dropped(object: &mut Value, dropped: &FieldSet, others: &[Entry], subresource: &str) {
+fn remove_dropped(object: &mut Value, dropped: &FieldSet, others: &[&Entry], subresource: &str) {
     for path in dropped.iter() {
         let shared = others
             .iter()
@@ -113,7 +141,9 @@ fn remove_dropped(object: &mut Value, dropped: &FieldSet, others: &[Entry], subr
 
 /// Merges the top-level keys of `config` that `scope` allows.
 fn merge_scoped(object: &mut Value, config: &Value, scope: Scope) {
-    let Some(fields) = config.as_object() else { return };
+    let Some(fields) = config.as_object() else {
+        return;
+    };
     for (key, value) in fields {
         let allowed = match scope {
             Scope::Whole => true,
@@ -127,7 +157,9 @@ fn merge_scoped(object: &mut Value, config: &Value, scope: Scope) {
 }
 
 fn merge_field(target: &mut Value, key: &str, value: &Value) {
-    let Some(fields) = target.as_object_mut() else { return };
+    let Some(fields) = target.as_object_mut() else {
+        return;
+    };
     match (fields.get_mut(key), value) {
         (_, Value::Null) => {
             fields.remove(key);
@@ -151,12 +183,21 @@ mod tests {
 
     fn writer(manager: &str) -> Writer {
         let time = "2024-01-01T00:00:00Z".to_owned();
-        Writer { manager: manager.into(), api_version: "v1".into(), time }
+        Writer {
+            manager: manager.into(),
+            api_version: "v1".into(),
+            time,
+        }
     }
 
     fn run(live: &Value, config: &Value, manager: &str, force: bool) -> Result<Value, ApiError> {
         let writer = writer(manager);
-        let request = Apply { config, writer: &writer, force, scope: Scope::Whole };
+        let request = Apply {
+            config,
+            writer: &writer,
+            force,
+            scope: Scope::Whole,
+        };
         let (mut object, entries) = apply(live, &request)?;
         managed_fields::write(&mut object, &entries);
         Ok(object)
@@ -165,10 +206,23 @@ mod tests {
     #[test]
     fn fields_left_out_of_a_later_apply_are_removed() {
         let live = json!({"metadata": {"name": "a"}});
-        let first = run(&live, &json!({"metadata": {"name": "a"}, "data": {"a": "1", "b": "2"}}), "tf", false);
+        let first = run(
+            &live,
+            &json!({"metadata": {"name": "a"}, "data": {"a": "1", "b": "2"}}),
+            "tf",
+            false,
+        );
         let first = first.expect("first apply succeeds");
-        let second = run(&first, &json!({"metadata": {"name": "a"}, "data": {"a": "1"}}), "tf", false);
-        assert_eq!(second.expect("second apply succeeds")["data"], json!({"a": "1"}));
+        let second = run(
+            &first,
+            &json!({"metadata": {"name": "a"}, "data": {"a": "1"}}),
+            "tf",
+            false,
+        );
+        assert_eq!(
+            second.expect("second apply succeeds")["data"],
+            json!({"a": "1"})
+        );
     }
 
     #[test]
@@ -180,7 +234,11 @@ mod tests {
         let change = json!({"metadata": {"name": "a"}, "data": {"a": "2"}});
         let error = run(&owned, &change, "tf", false).expect_err("a conflict");
         assert_eq!(error.code(), 409);
-        assert!(error.to_string().contains("conflict with \"kubectl\" using v1: .data.a"));
+        assert!(
+            error
+                .to_string()
+                .contains("conflict with \"kubectl\" using v1: .data.a")
+        );
 
         let forced = run(&owned, &change, "tf", true).expect("forced apply succeeds");
         assert_eq!(forced["data"]["a"], "2");
@@ -192,6 +250,9 @@ mod tests {
         let config = json!({"metadata": {"name": "a"}, "data": {"a": "1"}});
         let owned = run(&live, &config, "kubectl", false).expect("first apply succeeds");
         let shared = run(&owned, &config, "tf", false).expect("same value does not conflict");
-        assert_eq!(shared["metadata"]["managedFields"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            shared["metadata"]["managedFields"].as_array().map(Vec::len),
+            Some(2)
+        );
     }
 }

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::crd::{self, Crd};
 use crate::metadata::NameRule;
 use crate::schema::Schema;
+use crate::store::ResourceKey;
 
 /// A CRD version's structural schema, compiled on first use: the Kyverno
 /// schemas are large and most runs never touch them.
@@ -76,6 +77,14 @@ impl ResourceType {
         }
     }
 
+    /// Where objects of this type are stored, whatever their version.
+    pub fn store_key(&self) -> ResourceKey {
+        ResourceKey {
+            group: self.group.clone(),
+            plural: self.plural.clone(),
+        }
+    }
+
     /// Whether this is a custom resource, defined by a CRD.
     pub fn is_custom(&self) -> bool {
         self.schema.is_some()
@@ -83,7 +92,14 @@ impl ResourceType {
 }
 
 /// A built-in kind: group, version, kind, plural, short names, namespaced.
-struct BuiltIn(&'static str, &'static str, &'static str, &'static str, &'static [&'static str], bool);
+struct BuiltIn(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    bool,
+);
 
 const BUILT_INS: &[BuiltIn] = &[
     BuiltIn("", "v1", "Namespace", "namespaces", &["ns"], false),
@@ -91,8 +107,22 @@ const BUILT_INS: &[BuiltIn] = &[
     BuiltIn("", "v1", "Secret", "secrets", &[], true),
     BuiltIn("", "v1", "ConfigMap", "configmaps", &["cm"], true),
     BuiltIn("apps", "v1", "Deployment", "deployments", &["deploy"], true),
-    BuiltIn("rbac.authorization.k8s.io", "v1", "Role", "roles", &[], true),
-    BuiltIn("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", &[], true),
+    BuiltIn(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "Role",
+        "roles",
+        &[],
+        true,
+    ),
+    BuiltIn(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "RoleBinding",
+        "rolebindings",
+        &[],
+        true,
+    ),
     BuiltIn(
         "apiextensions.k8s.io",
         "v1",
@@ -132,14 +162,22 @@ fn custom(crd: &Crd) -> Vec<ResourceType> {
     let names = &crd.object["spec"]["names"];
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     let list = |value: &Value| -> Vec<String> {
-        value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+        value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
     };
     let kind = text(&names["kind"]);
     let singular = match text(&names["singular"]) {
         empty if empty.is_empty() => kind.to_lowercase(),
         singular => singular,
     };
-    let served = crd::versions(&crd.object).enumerate().filter(|(_, v)| v["served"] != false);
+    let served = crd::versions(&crd.object)
+        .enumerate()
+        .filter(|(_, v)| v["served"] != false);
     served
         .map(|(index, version)| ResourceType {
             group: crd.spec_text("group").to_owned(),
@@ -154,7 +192,11 @@ fn custom(crd: &Crd) -> Vec<ResourceType> {
             status_subresource: version.pointer("/subresources/status").is_some(),
             tracks_generation: true,
             name_rule: NameRule::Subdomain,
-            schema: Some(LazySchema { crd: crd.object.clone(), version: index, compiled: OnceLock::new() }),
+            schema: Some(LazySchema {
+                crd: crd.object.clone(),
+                version: index,
+                compiled: OnceLock::new(),
+            }),
         })
         .collect()
 }
@@ -177,9 +219,8 @@ impl Catalog {
 
     /// The resource type at `group/version` with this plural.
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
-        let matches = |t: &&Arc<ResourceType>| {
-            t.group == group && t.version == version && t.plural == plural
-        };
+        let matches =
+            |t: &&Arc<ResourceType>| t.group == group && t.version == version && t.plural == plural;
         self.types.iter().find(matches).cloned()
     }
 

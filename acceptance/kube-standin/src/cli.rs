@@ -47,7 +47,10 @@ pub enum CliError {
     UnknownArgument(String),
 
     #[error("--listen {value}: not an IP address and port ({source})")]
-    BadAddress { value: String, source: std::net::AddrParseError },
+    BadAddress {
+        value: String,
+        source: std::net::AddrParseError,
+    },
 
     /// `--help` was asked for; not a failure.
     #[error("help requested")]
@@ -67,7 +70,12 @@ impl Options {
                 Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
                 None => (flag.clone(), None),
             };
-            let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| CliError::MissingValue(name.clone()));
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| CliError::MissingValue(name.clone()))
+            };
             match name.as_str() {
                 "--listen" => options.listen = parse_address(value()?)?,
                 "--crds" => options.crd_dir = Some(PathBuf::from(value()?)),
@@ -80,7 +88,9 @@ impl Options {
 }
 
 fn parse_address(value: String) -> Result<SocketAddr, CliError> {
-    value.parse().map_err(|source| CliError::BadAddress { value, source })
+    value
+        .parse()
+        .map_err(|source| CliError::BadAddress { value, source })
 }
 
 #[cfg(test)]
@@ -93,17 +103,36 @@ mod tests {
 
     #[test]
     fn flags_take_separate_or_inline_values() {
-        let options = parse(&["--listen", "127.0.0.1:8080", "--crds=/crds", "--without-crd", "a.b", "--without-crd=c.d"])
-            .expect("valid arguments");
+        let options = parse(&[
+            "--listen",
+            "127.0.0.1:8080",
+            "--crds=/crds",
+            "--without-crd",
+            "a.b",
+            "--without-crd=c.d",
+        ])
+        .expect("valid arguments");
         assert_eq!(options.listen.port(), 8080);
         assert_eq!(options.crd_dir, Some(PathBuf::from("/crds")));
-        assert_eq!(options.without_crds, vec!["a.b".to_owned(), "c.d".to_owned()]);
+        assert_eq!(
+            options.without_crds,
+            vec!["a.b".to_owned(), "c.d".to_owned()]
+        );
     }
 
     #[test]
     fn bad_arguments_are_reported() {
-        assert!(matches!(parse(&["--listen"]), Err(CliError::MissingValue(_))));
-        assert!(matches!(parse(&["--listen", "localhost:1"]), Err(CliError::BadAddress { .. })));
-        assert!(matches!(parse(&["--port", "1"]), Err(CliError::UnknownArgument(_))));
+        assert!(matches!(
+            parse(&["--listen"]),
+            Err(CliError::MissingValue(_))
+        ));
+        assert!(matches!(
+            parse(&["--listen", "localhost:1"]),
+            Err(CliError::BadAddress { .. })
+        ));
+        assert!(matches!(
+            parse(&["--port", "1"]),
+            Err(CliError::UnknownArgument(_))
+        ));
     }
 }

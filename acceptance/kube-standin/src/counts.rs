@@ -32,7 +32,10 @@ impl RequestCounts {
 
     /// Forgets every count.
     pub fn reset(&self) {
-        self.0.lock().unwrap_or_else(|poison| poison.into_inner()).clear();
+        self.0
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clear();
     }
 }
 

@@ -19,10 +19,16 @@ use crate::yaml::{self, YamlError};
 #[derive(Debug, Error)]
 pub enum CrdError {
     #[error("cannot read CRD directory {path}: {source}")]
-    ReadDir { path: PathBuf, source: std::io::Error },
+    ReadDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("cannot read CRD file {path}: {source}")]
-    ReadFile { path: PathBuf, source: std::io::Error },
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("cannot parse CRD file {path}: {source}")]
     Parse { path: PathBuf, source: YamlError },
@@ -31,7 +37,11 @@ pub enum CrdError {
     NotACrd { path: PathBuf, found: String },
 
     #[error("{path}: CRD {name} lacks {field}")]
-    Incomplete { path: PathBuf, name: String, field: &'static str },
+    Incomplete {
+        path: PathBuf,
+        name: String,
+        field: &'static str,
+    },
 
     #[error("--without-crd {0}: no CRD of that name was loaded")]
     UnknownExclusion(String),
@@ -39,7 +49,7 @@ pub enum CrdError {
 
 /// A CRD as loaded, with the server-written metadata and status it is served
 /// with by `GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Crd {
     /// `metadata.name`, e.g. `nodepools.karpenter.sh`.
     pub name: String,
@@ -59,7 +69,10 @@ pub fn load_dir(dir: &Path, without: &[String]) -> Result<Vec<Crd>, CrdError> {
     let files = crd_files(dir)?;
     let parsed: Vec<Result<Vec<Crd>, CrdError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files.iter().map(|f| scope.spawn(|| load_file(f))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     });
     let mut crds = Vec::new();
     for file in parsed {
@@ -70,11 +83,17 @@ pub fn load_dir(dir: &Path, without: &[String]) -> Result<Vec<Crd>, CrdError> {
 }
 
 fn crd_files(dir: &Path) -> Result<Vec<PathBuf>, CrdError> {
-    let read_error = |source| CrdError::ReadDir { path: dir.to_owned(), source };
+    let read_error = |source| CrdError::ReadDir {
+        path: dir.to_owned(),
+        source,
+    };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_error)? {
         let path = entry.map_err(read_error)?.path();
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         if matches!(extension, "yaml" | "yml" | "json") && path.is_file() {
             files.push(path);
         }
@@ -84,11 +103,18 @@ fn crd_files(dir: &Path) -> Result<Vec<PathBuf>, CrdError> {
 }
 
 fn load_file(path: &Path) -> Result<Vec<Crd>, CrdError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| CrdError::ReadFile { path: path.to_owned(), source })?;
-    let documents = yaml::documents(&text)
-        .map_err(|source| CrdError::Parse { path: path.to_owned(), source })?;
-    documents.into_iter().map(|document| to_crd(path, document)).collect()
+    let text = std::fs::read_to_string(path).map_err(|source| CrdError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let documents = yaml::documents(&text).map_err(|source| CrdError::Parse {
+        path: path.to_owned(),
+        source,
+    })?;
+    documents
+        .into_iter()
+        .map(|document| to_crd(path, document))
+        .collect()
 }
 
 fn to_crd(path: &Path, mut object: Value) -> Result<Crd, CrdError> {
@@ -96,17 +122,30 @@ fn to_crd(path: &Path, mut object: Value) -> Result<Crd, CrdError> {
     let kind = object["kind"].as_str().unwrap_or_default();
     if (api_version, kind) != ("apiextensions.k8s.io/v1", "CustomResourceDefinition") {
         let found = format!("{api_version} {kind}");
-        return Err(CrdError::NotACrd { path: path.to_owned(), found });
+        return Err(CrdError::NotACrd {
+            path: path.to_owned(),
+            found,
+        });
     }
-    let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-    let incomplete = |field| CrdError::Incomplete { path: path.to_owned(), name: name.clone(), field };
+    let name = object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let incomplete = |field| CrdError::Incomplete {
+        path: path.to_owned(),
+        name: name.clone(),
+        field,
+    };
     for (pointer, field) in REQUIRED {
         if object.pointer(pointer).is_none() {
             return Err(incomplete(field));
         }
     }
     stamp(&mut object);
-    Ok(Crd { name, object: Arc::new(object) })
+    Ok(Crd {
+        name,
+        object: Arc::new(object),
+    })
 }
 
 /// Fields the stand-in needs from every CRD.
@@ -131,9 +170,7 @@ fn stamp(object: &mut Value) {
         .filter(|v| v["storage"] == json!(true))
         .map(|v| v["name"].clone())
         .collect();
-    let condition = |kind: &str, reason: &str| {
-        json!({"type": kind, "status": "True", "reason": reason, "lastTransitionTime": now})
-    };
+    let condition = |kind: &str, reason: &str| json!({"type": kind, "status": "True", "reason": reason, "lastTransitionTime": now});
     object["status"] = json!({
         "acceptedNames": names,
         "conditions": [condition("NamesAccepted", "NoConflicts"),
@@ -147,7 +184,9 @@ pub fn versions(object: &Value) -> impl Iterator<Item = &Value> {
     object["spec"]["versions"].as_array().into_iter().flatten()
 }
 
-fn exclude(crds: &mut Vec<Crd>, without: &[String]) -> Result<(), CrdError> {
+/// Leaves out the CRDs named in `without`; naming one not loaded is an
+/// error, so that a typo does not silently keep a CRD installed.
+pub fn exclude(crds: &mut Vec<Crd>, without: &[String]) -> Result<(), CrdError> {
     for name in without {
         let before = crds.len();
         crds.retain(|crd| &crd.name != name);

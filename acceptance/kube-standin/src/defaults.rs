@@ -12,7 +12,9 @@ use crate::schema::Schema;
 
 /// Applies defaults to a whole custom object, skipping its metadata.
 pub fn default_object(object: &mut Value, root: &Schema) {
-    let Some(fields) = object.as_object_mut() else { return };
+    let Some(fields) = object.as_object_mut() else {
+        return;
+    };
     for (key, schema) in &root.properties {
         if key == "metadata" {
             continue;
@@ -43,8 +45,12 @@ pub fn apply_defaults(value: &mut Value, schema: &Schema) {
             }
         }
         Value::Array(items) => {
-            let Some(item_schema) = &schema.items else { return };
-            items.iter_mut().for_each(|item| apply_defaults(item, item_schema));
+            let Some(item_schema) = &schema.items else {
+                return;
+            };
+            items
+                .iter_mut()
+                .for_each(|item| apply_defaults(item, item_schema));
         }
         _ => {}
     }
@@ -73,7 +79,10 @@ mod tests {
         }));
         let mut object = json!({"metadata": {"name": "a"}, "spec": {"after": "1m"}});
         default_object(&mut object, &root);
-        assert_eq!(object["spec"], json!({"policy": "WhenEmpty", "after": "1m"}));
+        assert_eq!(
+            object["spec"],
+            json!({"policy": "WhenEmpty", "after": "1m"})
+        );
 
         let mut empty = json!({"metadata": {"name": "b"}});
         default_object(&mut empty, &root);

@@ -20,7 +20,15 @@ use crate::catalog::{Catalog, ResourceType};
 pub const KUBERNETES_VERSION: (&str, &str) = ("1", "32");
 
 /// The verbs served for writable and read-only resource types.
-const VERBS: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update"];
+const VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+];
 const READ_ONLY_VERBS: &[&str] = &["get", "list"];
 const STATUS_VERBS: &[&str] = &["get", "patch", "update"];
 
@@ -70,7 +78,10 @@ pub fn core_versions() -> Value {
 
 /// `/apis`.
 pub fn group_list(catalog: &Catalog) -> Value {
-    let groups: Vec<Value> = groups(catalog).into_iter().map(|(g, v)| api_group(g, &v)).collect();
+    let groups: Vec<Value> = groups(catalog)
+        .into_iter()
+        .map(|(g, v)| api_group(g, &v))
+        .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
@@ -85,12 +96,17 @@ pub fn group(catalog: &Catalog, name: &str) -> Option<Value> {
 }
 
 fn api_group(name: &str, versions: &[&str]) -> Value {
-    let entry = |version: &&str| json!({"groupVersion": format!("{name}/{version}"), "version": version});
+    let entry =
+        |version: &&str| json!({"groupVersion": format!("{name}/{version}"), "version": version});
     let listed: Vec<Value> = versions.iter().map(entry).collect();
     json!({"name": name, "versions": listed, "preferredVersion": listed.first()})
 }
 
-fn types_at<'a>(catalog: &'a Catalog, group: &'a str, version: &'a str) -> Vec<&'a Arc<ResourceType>> {
+fn types_at<'a>(
+    catalog: &'a Catalog,
+    group: &'a str,
+    version: &'a str,
+) -> Vec<&'a Arc<ResourceType>> {
     let at = |t: &&Arc<ResourceType>| t.group == group && t.version == version;
     catalog.types().iter().filter(at).collect()
 }
@@ -115,7 +131,11 @@ pub fn resource_list(catalog: &Catalog, group: &str, version: &str) -> Option<Va
 }
 
 fn verbs(resource: &ResourceType) -> &'static [&'static str] {
-    if resource.read_only { READ_ONLY_VERBS } else { VERBS }
+    if resource.read_only {
+        READ_ONLY_VERBS
+    } else {
+        VERBS
+    }
 }
 
 fn api_resource(resource: &ResourceType) -> Value {
@@ -145,7 +165,10 @@ pub fn aggregated(catalog: &Catalog, core: bool) -> Value {
     let items: Vec<Value> = if core {
         vec![aggregated_group(catalog, "", &["v1"])]
     } else {
-        groups(catalog).into_iter().map(|(g, v)| aggregated_group(catalog, g, &v)).collect()
+        groups(catalog)
+            .into_iter()
+            .map(|(g, v)| aggregated_group(catalog, g, &v))
+            .collect()
     };
     json!({
         "kind": "APIGroupDiscoveryList",
@@ -169,7 +192,11 @@ fn aggregated_group(catalog: &Catalog, group: &str, versions: &[&str]) -> Value 
 
 fn aggregated_resource(resource: &ResourceType) -> Value {
     let kind = json!({"group": resource.group, "version": resource.version, "kind": resource.kind});
-    let scope = if resource.namespaced { "Namespaced" } else { "Cluster" };
+    let scope = if resource.namespaced {
+        "Namespaced"
+    } else {
+        "Cluster"
+    };
     let subresources: Vec<Value> = if resource.status_subresource {
         vec![json!({"subresource": "status", "responseKind": kind, "verbs": STATUS_VERBS})]
     } else {
@@ -202,7 +229,9 @@ pub fn version_priority(a: &str, b: &str) -> Ordering {
 /// minor.
 fn parse_version(text: &str) -> Option<(u8, u64, u64)> {
     let rest = text.strip_prefix('v')?;
-    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let major = rest[..digits].parse().ok()?;
     let (stability, minor) = match &rest[digits..] {
         "" => (2, 0),
@@ -226,7 +255,10 @@ mod tests {
     fn versions_sort_stable_first_then_newest() {
         let mut versions = vec!["v1alpha1", "v2beta1", "v1", "v2", "v1beta1", "custom"];
         versions.sort_by(|a, b| version_priority(a, b));
-        assert_eq!(versions, vec!["v2", "v1", "v2beta1", "v1beta1", "v1alpha1", "custom"]);
+        assert_eq!(
+            versions,
+            vec!["v2", "v1", "v2beta1", "v1beta1", "v1alpha1", "custom"]
+        );
     }
 
     #[test]
@@ -238,9 +270,16 @@ mod tests {
             .flatten()
             .filter_map(|g| g["name"].as_str().map(str::to_owned))
             .collect();
-        assert_eq!(names, vec!["apiextensions.k8s.io", "apps", "rbac.authorization.k8s.io"]);
+        assert_eq!(
+            names,
+            vec!["apiextensions.k8s.io", "apps", "rbac.authorization.k8s.io"]
+        );
         let core = resource_list(&catalog, "", "v1").expect("core v1 is served");
-        assert!(core["resources"].as_array().is_some_and(|r| r.iter().any(|r| r["name"] == "configmaps")));
+        assert!(
+            core["resources"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r["name"] == "configmaps"))
+        );
         assert!(resource_list(&catalog, "apps", "v2").is_none());
     }
 }

@@ -76,18 +76,31 @@ pub struct FieldError {
 impl FieldError {
     /// A required field is missing.
     pub fn required(path: FieldPath) -> Self {
-        Self { path, kind: FieldErrorKind::Required { detail: String::new() } }
+        Self {
+            path,
+            kind: FieldErrorKind::Required {
+                detail: String::new(),
+            },
+        }
     }
 
     /// A required field is missing, for the reason given in `detail`.
     pub fn required_because(path: FieldPath, detail: impl Into<String>) -> Self {
-        Self { path, kind: FieldErrorKind::Required { detail: detail.into() } }
+        Self {
+            path,
+            kind: FieldErrorKind::Required {
+                detail: detail.into(),
+            },
+        }
     }
 
     /// The value at `path` breaks a rule described by `detail`.
     pub fn invalid(path: FieldPath, value: Value, detail: impl Into<String>) -> Self {
         let detail = detail.into();
-        Self { path, kind: FieldErrorKind::Invalid { value, detail } }
+        Self {
+            path,
+            kind: FieldErrorKind::Invalid { value, detail },
+        }
     }
 
     /// The `causes[].reason` the API server reports for this error.
@@ -113,7 +126,10 @@ impl FieldError {
             FieldErrorKind::NotSupported { value, supported } => {
                 let list: Vec<String> = supported.iter().map(render).collect();
                 let list = list.join(", ");
-                format!("Unsupported value: {}: supported values: {list}", render(value))
+                format!(
+                    "Unsupported value: {}: supported values: {list}",
+                    render(value)
+                )
             }
             FieldErrorKind::TooLong { max } => {
                 format!("Too long: may not be more than {max} bytes")
@@ -162,8 +178,14 @@ mod tests {
 
     #[test]
     fn paths_print_like_the_api_server() {
-        let path = FieldPath::root().child("spec").child("requirements").index(0);
-        assert_eq!(path.child("operator").as_str(), "spec.requirements[0].operator");
+        let path = FieldPath::root()
+            .child("spec")
+            .child("requirements")
+            .index(0);
+        assert_eq!(
+            path.child("operator").as_str(),
+            "spec.requirements[0].operator"
+        );
     }
 
     #[test]
@@ -176,6 +198,9 @@ mod tests {
             },
         };
         let text = error.to_string();
-        assert_eq!(text, r#"policy: Unsupported value: "Sometimes": supported values: "A", "B""#);
+        assert_eq!(
+            text,
+            r#"policy: Unsupported value: "Sometimes": supported values: "A", "B""#
+        );
     }
 }

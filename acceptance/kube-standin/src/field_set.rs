@@ -38,7 +38,9 @@ impl FieldSet {
     /// The leaves of `object` within `scope` that a client can own.
     pub fn of_object(object: &Value, scope: Scope) -> Self {
         let mut set = BTreeSet::new();
-        let Some(fields) = object.as_object() else { return Self(set) };
+        let Some(fields) = object.as_object() else {
+            return Self(set);
+        };
         for (key, value) in fields {
             if scope.includes(key) {
                 collect(value, vec![key.clone()], &mut set);
@@ -120,7 +122,11 @@ impl Scope {
 
     /// The `managedFields[].subresource` value for writes in this scope.
     pub fn subresource(self) -> &'static str {
-        if self == Self::StatusOnly { "status" } else { "" }
+        if self == Self::StatusOnly {
+            "status"
+        } else {
+            ""
+        }
     }
 }
 
@@ -149,7 +155,12 @@ fn is_server_metadata(path: &LeafPath) -> bool {
 fn read_fields_v1(node: &Value, path: LeafPath, set: &mut BTreeSet<LeafPath>) {
     let children: Vec<(&String, &Value)> = node
         .as_object()
-        .map(|fields| fields.iter().filter(|(key, _)| key.starts_with("f:")).collect())
+        .map(|fields| {
+            fields
+                .iter()
+                .filter(|(key, _)| key.starts_with("f:"))
+                .collect()
+        })
         .unwrap_or_default();
     if children.is_empty() && !path.is_empty() {
         set.insert(path);
@@ -165,7 +176,9 @@ fn read_fields_v1(node: &Value, path: LeafPath, set: &mut BTreeSet<LeafPath>) {
 fn insert_fields_v1(root: &mut Map<String, Value>, path: &LeafPath) {
     let mut node = root;
     for key in path {
-        let entry = node.entry(format!("f:{key}")).or_insert_with(|| Value::Object(Map::new()));
+        let entry = node
+            .entry(format!("f:{key}"))
+            .or_insert_with(|| Value::Object(Map::new()));
         let Value::Object(next) = entry else { return };
         node = next;
     }
@@ -178,8 +191,12 @@ pub fn leaf<'a>(object: &'a Value, path: &LeafPath) -> Option<&'a Value> {
 
 /// Removes the value at `path` from `object`, if present.
 pub fn remove_leaf(object: &mut Value, path: &LeafPath) {
-    let Some((last, parents)) = path.split_last() else { return };
-    let parent = parents.iter().try_fold(object, |node, key| node.get_mut(key));
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let parent = parents
+        .iter()
+        .try_fold(object, |node, key| node.get_mut(key));
     if let Some(Value::Object(fields)) = parent {
         fields.remove(last);
     }
@@ -205,7 +222,10 @@ mod tests {
         });
         let set = FieldSet::of_object(&object, Scope::Whole);
         let fields_v1 = set.to_fields_v1();
-        assert_eq!(fields_v1, json!({"f:data": {"f:k": {}}, "f:metadata": {"f:labels": {"f:app": {}}}}));
+        assert_eq!(
+            fields_v1,
+            json!({"f:data": {"f:k": {}}, "f:metadata": {"f:labels": {"f:app": {}}}})
+        );
         assert_eq!(FieldSet::from_fields_v1(&fields_v1), set);
     }
 

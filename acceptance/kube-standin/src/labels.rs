@@ -39,8 +39,12 @@ impl Selector {
         self.0.iter().all(|requirement| match requirement {
             Requirement::Equals(key, value) => label(key) == Some(value.as_str()),
             Requirement::NotEquals(key, value) => label(key) != Some(value.as_str()),
-            Requirement::In(key, values) => label(key).is_some_and(|v| values.iter().any(|x| x == v)),
-            Requirement::NotIn(key, values) => !label(key).is_some_and(|v| values.iter().any(|x| x == v)),
+            Requirement::In(key, values) => {
+                label(key).is_some_and(|v| values.iter().any(|x| x == v))
+            }
+            Requirement::NotIn(key, values) => {
+                !label(key).is_some_and(|v| values.iter().any(|x| x == v))
+            }
             Requirement::Exists(key) => label(key).is_some(),
             Requirement::Absent(key) => label(key).is_none(),
         })
@@ -63,12 +67,18 @@ fn split_requirements(text: &str) -> Vec<&str> {
         }
     }
     parts.push(&text[start..]);
-    parts.into_iter().filter(|part| !part.trim().is_empty()).collect()
+    parts
+        .into_iter()
+        .filter(|part| !part.trim().is_empty())
+        .collect()
 }
 
 fn parse_requirement(part: &str) -> Result<Requirement, ApiError> {
     if let Some((key, value)) = part.split_once("!=") {
-        return Ok(Requirement::NotEquals(key.trim().into(), value.trim().into()));
+        return Ok(Requirement::NotEquals(
+            key.trim().into(),
+            value.trim().into(),
+        ));
     }
     if let Some((key, value)) = part.split_once("==").or_else(|| part.split_once('=')) {
         return Ok(Requirement::Equals(key.trim().into(), value.trim().into()));
@@ -82,7 +92,9 @@ fn parse_requirement(part: &str) -> Result<Requirement, ApiError> {
     match part.strip_prefix('!') {
         Some(key) => Ok(Requirement::Absent(key.trim().into())),
         None if !part.contains(char::is_whitespace) => Ok(Requirement::Exists(part.into())),
-        None => Err(ApiError::BadRequest(format!("unable to parse requirement: {part:?}"))),
+        None => Err(ApiError::BadRequest(format!(
+            "unable to parse requirement: {part:?}"
+        ))),
     }
 }
 

@@ -55,4 +55,4 @@ pub mod write;
 pub mod yaml;
 
 pub use cli::Options;
-pub use server::{RunningServer, StartError, start};
+pub use server::{RunningServer, StartError, start, start_with};

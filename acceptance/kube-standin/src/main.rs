@@ -36,12 +36,19 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr, filtered by `KUBE_STANDIN_LOG` (default `warn`).
 fn init_logging() {
-    let filter = EnvFilter::try_from_env("KUBE_STANDIN_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter =
+        EnvFilter::try_from_env("KUBE_STANDIN_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let started = std::time::Instant::now();
         let server = kube_standin::start(&options).await?;

@@ -62,12 +62,22 @@ impl Writer {
 
 /// Reads the entries of an object; malformed entries are skipped.
 pub fn read(object: &Value) -> Vec<Entry> {
-    let entries = object.pointer("/metadata/managedFields").and_then(Value::as_array);
-    entries.map(|list| list.iter().filter_map(read_entry).collect()).unwrap_or_default()
+    let entries = object
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array);
+    entries
+        .map(|list| list.iter().filter_map(read_entry).collect())
+        .unwrap_or_default()
 }
 
 fn read_entry(entry: &Value) -> Option<Entry> {
-    let text = |key: &str| entry.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |key: &str| {
+        entry
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let operation = match entry.get("operation")?.as_str()? {
         "Apply" => Operation::Apply,
         _ => Operation::Update,
@@ -84,7 +94,11 @@ fn read_entry(entry: &Value) -> Option<Entry> {
 
 /// Writes `entries` into the object's metadata, dropping empty ones.
 pub fn write(object: &mut Value, entries: &[Entry]) {
-    let list: Vec<Value> = entries.iter().filter(|e| !e.fields.is_empty()).map(to_json).collect();
+    let list: Vec<Value> = entries
+        .iter()
+        .filter(|e| !e.fields.is_empty())
+        .map(to_json)
+        .collect();
     if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         if list.is_empty() {
             metadata.remove("managedFields");
@@ -118,7 +132,9 @@ pub fn record_update(
     scope: Scope,
 ) {
     let new_leaves = FieldSet::of_object(new, scope);
-    let old_leaves = old.map(|o| FieldSet::of_object(o, scope)).unwrap_or_default();
+    let old_leaves = old
+        .map(|o| FieldSet::of_object(o, scope))
+        .unwrap_or_default();
     let changed: FieldSet = new_leaves
         .iter()
         .filter(|path| old.and_then(|o| leaf(o, path)) != leaf(new, path))
@@ -132,15 +148,17 @@ pub fn record_update(
     for entry in entries.iter_mut().filter(|e| e.subresource == subresource) {
         entry.fields = entry.fields.difference(&touched);
     }
-    let own = entries.iter().position(|e| is_own(e, writer, Operation::Update, subresource));
-    let mut entry = match own {
-        Some(index) => entries.remove(index),
-        None => writer.entry(Operation::Update, scope, FieldSet::default()),
-    };
+    let own = entries
+        .iter()
+        .position(|e| is_own(e, writer, Operation::Update, subresource));
+    let index = own.unwrap_or_else(|| {
+        entries.push(writer.entry(Operation::Update, scope, FieldSet::default()));
+        entries.len() - 1
+    });
+    let entry = &mut entries[index];
     entry.fields = entry.fields.union(&changed);
     entry.time.clone_from(&writer.time);
     entry.api_version.clone_from(&writer.api_version);
-    entries.push(entry);
 }
 
 /// Whether `entry` belongs to `writer` for this operation and subresource.
@@ -154,8 +172,14 @@ pub fn is_own(entry: &Entry, writer: &Writer, operation: Operation, subresource:
 /// replaced by a map), so ownership always describes the stored object.
 pub fn retain_existing(entries: &mut [Entry], object: &Value) {
     for entry in entries.iter_mut() {
-        let scope = if entry.subresource == "status" { Scope::StatusOnly } else { Scope::Whole };
-        entry.fields = entry.fields.intersection(&FieldSet::of_object(object, scope));
+        let scope = if entry.subresource == "status" {
+            Scope::StatusOnly
+        } else {
+            Scope::Whole
+        };
+        entry.fields = entry
+            .fields
+            .intersection(&FieldSet::of_object(object, scope));
     }
 }
 
@@ -167,7 +191,11 @@ mod tests {
 
     fn writer(manager: &str) -> Writer {
         let time = "2024-01-01T00:00:00Z".to_owned();
-        Writer { manager: manager.into(), api_version: "v1".into(), time }
+        Writer {
+            manager: manager.into(),
+            api_version: "v1".into(),
+            time,
+        }
     }
 
     #[test]
@@ -177,7 +205,13 @@ mod tests {
         record_update(&mut entries, None, &old, &writer("first"), Scope::Whole);
 
         let new = json!({"metadata": {"name": "a"}, "data": {"a": "9", "b": "2"}});
-        record_update(&mut entries, Some(&old), &new, &writer("second"), Scope::Whole);
+        record_update(
+            &mut entries,
+            Some(&old),
+            &new,
+            &writer("second"),
+            Scope::Whole,
+        );
 
         let data = |key: &str| vec!["data".to_owned(), key.to_owned()];
         assert!(entries[0].fields.contains(&data("b")) && !entries[0].fields.contains(&data("a")));

@@ -43,14 +43,20 @@ impl NameRule {
             Self::PathSegment if name.contains(['/', '%']) => "may not contain '/' or '%'",
             _ => return None,
         };
-        Some(FieldError::invalid(path, Value::String(name.to_owned()), detail))
+        Some(FieldError::invalid(
+            path,
+            Value::String(name.to_owned()),
+            detail,
+        ))
     }
 }
 
 fn is_label(text: &str) -> bool {
     let bytes = text.as_bytes();
     let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    let inner_ok = bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    let inner_ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
     edge_ok(bytes.first()) && edge_ok(bytes.last()) && inner_ok
 }
 
@@ -61,7 +67,9 @@ fn is_subdomain(text: &str) -> bool {
 /// The current time as RFC 3339 in UTC with whole seconds, as Kubernetes
 /// writes `creationTimestamp`.
 pub fn now() -> String {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     rfc3339(seconds)
 }
 
@@ -85,7 +93,11 @@ fn civil_date(days: i64) -> (i64, u32, u32) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }

@@ -67,9 +67,11 @@ mod tests {
     fn content_types_choose_the_patch_kind() {
         let kind = PatchKind::from_content_type(Some("application/merge-patch+json"));
         assert_eq!(kind.ok(), Some(PatchKind::Merge));
-        let apply = PatchKind::from_content_type(Some("application/apply-patch+yaml; charset=utf-8"));
+        let apply =
+            PatchKind::from_content_type(Some("application/apply-patch+yaml; charset=utf-8"));
         assert_eq!(apply.ok(), Some(PatchKind::Apply));
-        let strategic = PatchKind::from_content_type(Some("application/strategic-merge-patch+json"));
+        let strategic =
+            PatchKind::from_content_type(Some("application/strategic-merge-patch+json"));
         assert_eq!(strategic.err().map(|e| e.code()), Some(415));
     }
 

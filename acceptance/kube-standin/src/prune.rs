@@ -35,7 +35,9 @@ const OBJECT_META_FIELDS: &[&str] = &[
 /// paths of the unknown fields removed (nulls are removed silently).
 pub fn prune_object(object: &mut Value, root: &Schema) -> Vec<FieldPath> {
     let mut unknown = Vec::new();
-    let Some(fields) = object.as_object_mut() else { return unknown };
+    let Some(fields) = object.as_object_mut() else {
+        return unknown;
+    };
     for (key, value) in fields.iter_mut() {
         match key.as_str() {
             "apiVersion" | "kind" => {}
@@ -59,7 +61,9 @@ fn keep_top_level(key: &str, value: &Value, root: &Schema, unknown: &mut Vec<Fie
 }
 
 fn prune_metadata(metadata: &mut Value, unknown: &mut Vec<FieldPath>) {
-    let Some(fields) = metadata.as_object_mut() else { return };
+    let Some(fields) = metadata.as_object_mut() else {
+        return;
+    };
     let path = FieldPath::root().child("metadata");
     fields.retain(|key, value| {
         let known = OBJECT_META_FIELDS.contains(&key.as_str());
@@ -75,7 +79,9 @@ pub fn prune(value: &mut Value, schema: &Schema, path: &FieldPath, unknown: &mut
     match value {
         Value::Object(fields) => prune_fields(fields, schema, path, unknown),
         Value::Array(items) => {
-            let Some(item_schema) = &schema.items else { return };
+            let Some(item_schema) = &schema.items else {
+                return;
+            };
             for (index, item) in items.iter_mut().enumerate() {
                 prune(item, item_schema, &path.index(index), unknown);
             }
@@ -107,7 +113,7 @@ fn keep_field(
     unknown: &mut Vec<FieldPath>,
 ) -> bool {
     match parent.field(key) {
-        Some(schema) => !(value.is_null() && !schema.nullable),
+        Some(schema) => !value.is_null() || schema.nullable,
         None if parent.keeps_unknown(key) => true,
         None => {
             unknown.push(path.child(key));
@@ -148,7 +154,10 @@ mod tests {
         let unknown = prune_object(&mut object, &root());
         let paths: Vec<&str> = unknown.iter().map(FieldPath::as_str).collect();
         assert_eq!(paths, vec!["spec.typo", "bogus"]);
-        assert_eq!(object["spec"], json!({"weight": 1, "labels": {"a": "b"}, "extra": {"any": 1}}));
+        assert_eq!(
+            object["spec"],
+            json!({"weight": 1, "labels": {"a": "b"}, "extra": {"any": 1}})
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ impl Target {
     /// The path kind under which requests are counted.
     pub fn path_kind(&self) -> String {
         let qualified = self.resource.qualified();
-        if self.status { format!("{qualified}/status") } else { qualified }
+        if self.status {
+            format!("{qualified}/status")
+        } else {
+            qualified
+        }
     }
 }
 
@@ -69,7 +73,10 @@ pub fn route(catalog: &Catalog, path: &str) -> Route {
 }
 
 fn resources(group: &str, version: &str) -> Route {
-    Route::Resources { group: group.to_owned(), version: version.to_owned() }
+    Route::Resources {
+        group: group.to_owned(),
+        version: version.to_owned(),
+    }
 }
 
 fn object(catalog: &Catalog, group: &str, version: &str, rest: &[&str]) -> Route {
@@ -81,10 +88,14 @@ fn object(catalog: &Catalog, group: &str, version: &str, rest: &[&str]) -> Route
         _ => None,
     };
     let found = namespaced.or_else(|| match rest {
-        [plural, tail @ ..] => catalog.find(group, version, plural).map(|r| (r, None, tail)),
+        [plural, tail @ ..] => catalog
+            .find(group, version, plural)
+            .map(|r| (r, None, tail)),
         [] => None,
     });
-    let Some((resource, namespace, tail)) = found else { return Route::Unknown };
+    let Some((resource, namespace, tail)) = found else {
+        return Route::Unknown;
+    };
     let (name, status) = match tail {
         [] => (None, false),
         [name] => (Some((*name).to_owned()), false),
@@ -96,7 +107,12 @@ fn object(catalog: &Catalog, group: &str, version: &str, rest: &[&str]) -> Route
     if resource.namespaced && namespace.is_none() && name.is_some() {
         return Route::Unknown;
     }
-    Route::Object(Target { resource, namespace, name, status })
+    Route::Object(Target {
+        resource,
+        namespace,
+        name,
+        status,
+    })
 }
 
 /// The query parameters the verbs read.
@@ -116,7 +132,10 @@ impl Query {
     /// Parses a URL query string; unknown parameters are ignored.
     pub fn parse(query: Option<&str>) -> Self {
         let mut parsed = Self::default();
-        let pairs = query.unwrap_or_default().split('&').filter(|p| !p.is_empty());
+        let pairs = query
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty());
         for pair in pairs {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             parsed.set(&decode(key), decode(value));
@@ -145,8 +164,13 @@ fn decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
     while index < bytes.len() {
-        let hex = bytes.get(index + 1..index + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[index], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+        let hex = bytes
+            .get(index + 1..index + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (
+            bytes[index],
+            hex.and_then(|h| u8::from_str_radix(h, 16).ok()),
+        ) {
             (b'%', Some(byte)) => {
                 out.push(byte);
                 index += 3;
@@ -183,12 +207,16 @@ mod tests {
         assert_eq!(config_map.name.as_deref(), Some("runner"));
 
         let namespace = target("/api/v1/namespaces/team").expect("a target");
-        assert_eq!((namespace.resource.kind.as_str(), namespace.name.as_deref()), ("Namespace", Some("team")));
+        assert_eq!(
+            (namespace.resource.kind.as_str(), namespace.name.as_deref()),
+            ("Namespace", Some("team"))
+        );
 
         let all = target("/apis/apps/v1/deployments").expect("a target");
         assert!(all.namespace.is_none() && all.name.is_none());
 
-        let status = target("/apis/apps/v1/namespaces/team/deployments/runner/status").expect("a target");
+        let status =
+            target("/apis/apps/v1/namespaces/team/deployments/runner/status").expect("a target");
         assert!(status.status);
     }
 
@@ -201,8 +229,13 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_decoded() {
-        let query = Query::parse(Some("labelSelector=app%3Drunner%2Ctier+in+(ci)&force=true&fieldManager=tf"));
-        assert_eq!(query.label_selector.as_deref(), Some("app=runner,tier in (ci)"));
+        let query = Query::parse(Some(
+            "labelSelector=app%3Drunner%2Ctier+in+(ci)&force=true&fieldManager=tf",
+        ));
+        assert_eq!(
+            query.label_selector.as_deref(),
+            Some("app=runner,tier in (ci)")
+        );
         assert!(query.force);
         assert_eq!(query.field_manager.as_deref(), Some("tf"));
     }

@@ -81,7 +81,10 @@ pub struct Pattern {
 
 impl Pattern {
     fn new(source: &str) -> Self {
-        Self { source: source.to_owned(), compiled: OnceLock::new() }
+        Self {
+            source: source.to_owned(),
+            compiled: OnceLock::new(),
+        }
     }
 
     /// Whether `text` matches. A pattern the regex engine cannot compile
@@ -132,7 +135,9 @@ impl Schema {
     /// Compiles an `openAPIV3Schema` document (or any node of one).
     pub fn compile(node: &Value) -> Self {
         let mut schema = Self::default();
-        let Some(map) = node.as_object() else { return schema };
+        let Some(map) = node.as_object() else {
+            return schema;
+        };
         for (keyword, value) in map {
             schema.read_keyword(keyword, value);
         }
@@ -209,12 +214,20 @@ fn flag(value: &Value) -> bool {
 
 fn strings(value: &Value) -> Vec<String> {
     let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-    items.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+    items
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
 }
 
 fn compile_map(value: &Value) -> BTreeMap<String, Schema> {
-    let Some(map) = value.as_object() else { return BTreeMap::new() };
-    map.iter().map(|(key, node)| (key.clone(), Schema::compile(node))).collect()
+    let Some(map) = value.as_object() else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .map(|(key, node)| (key.clone(), Schema::compile(node)))
+        .collect()
 }
 
 fn compile_list(value: &Value) -> Vec<Schema> {
@@ -262,8 +275,10 @@ mod tests {
 
     #[test]
     fn list_map_keys_are_kept_whatever_the_keyword_order() {
-        let first = json!({"x-kubernetes-list-map-keys": ["type"], "x-kubernetes-list-type": "map"});
-        let second = json!({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]});
+        let first =
+            json!({"x-kubernetes-list-map-keys": ["type"], "x-kubernetes-list-type": "map"});
+        let second =
+            json!({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]});
         for node in [first, second] {
             let keys = vec!["type".to_owned()];
             assert_eq!(Schema::compile(&node).list_type, ListType::Map(keys));

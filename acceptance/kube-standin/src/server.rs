@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 use crate::catalog::Catalog;
 use crate::cli::Options;
 use crate::counts::RequestCounts;
-use crate::crd::{self, CrdError};
+use crate::crd::{self, Crd, CrdError};
 use crate::discovery::{self, AGGREGATED_CONTENT_TYPE, AGGREGATED_MARKER};
 use crate::field_set::Scope;
 use crate::managed_fields::Writer;
@@ -51,7 +51,10 @@ pub enum StartError {
     Crds(#[from] CrdError),
 
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 
     #[error("loading CRDs stopped unexpectedly: {0}")]
     Loader(#[from] tokio::task::JoinError),
@@ -65,8 +68,9 @@ pub struct ApiServer {
     counts: RequestCounts,
 }
 
-/// A started server; dropping it leaves the server running until the
-/// runtime ends, [`RunningServer::stop`] stops accepting connections.
+/// A started server. Dropping it stops accepting connections, as
+/// [`RunningServer::stop`] does without waiting; open connections are served
+/// until their clients close them or the runtime ends.
 #[derive(Debug)]
 pub struct RunningServer {
     /// The address bound, with the port chosen when asked for port 0.
@@ -101,17 +105,36 @@ pub async fn start(options: &Options) -> Result<RunningServer, StartError> {
         None => Vec::new(),
     };
     tracing::info!(crds = crds.len(), "loaded CRDs");
-    let api = Arc::new(ApiServer::new(Catalog::new(crds)));
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| StartError::Bind { addr: options.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: options.listen, source })?;
-    let (shutdown, stopped) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, api, stopped));
-    Ok(RunningServer { addr, shutdown, task })
+    start_with(options.listen, crds).await
 }
 
-async fn accept_loop(listener: TcpListener, api: Arc<ApiServer>, mut stopped: oneshot::Receiver<()>) {
+/// Starts serving already loaded CRDs; tests use it to parse the CRD files
+/// once for many servers.
+pub async fn start_with(listen: SocketAddr, crds: Vec<Crd>) -> Result<RunningServer, StartError> {
+    if !listen.ip().is_loopback() {
+        return Err(StartError::NotLoopback(listen));
+    }
+    let api = Arc::new(ApiServer::new(Catalog::new(crds)));
+    let bind_error = |source| StartError::Bind {
+        addr: listen,
+        source,
+    };
+    let listener = TcpListener::bind(listen).await.map_err(bind_error)?;
+    let addr = listener.local_addr().map_err(bind_error)?;
+    let (shutdown, stopped) = oneshot::channel();
+    let task = tokio::spawn(accept_loop(listener, api, stopped));
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    api: Arc<ApiServer>,
+    mut stopped: oneshot::Receiver<()>,
+) {
     loop {
         let stream = tokio::select! {
             _ = &mut stopped => return,
@@ -137,13 +160,19 @@ async fn accept_loop(listener: TcpListener, api: Arc<ApiServer>, mut stopped: on
 impl ApiServer {
     /// A server over `catalog` with the initial namespaces created.
     pub fn new(catalog: Catalog) -> Self {
-        let server = Self { catalog, store: Mutex::default(), counts: RequestCounts::default() };
+        let server = Self {
+            catalog,
+            store: Mutex::default(),
+            counts: RequestCounts::default(),
+        };
         server.create_initial_namespaces();
         server
     }
 
     fn create_initial_namespaces(&self) {
-        let Some(namespaces) = self.catalog.find("", "v1", "namespaces") else { return };
+        let Some(namespaces) = self.catalog.find("", "v1", "namespaces") else {
+            return;
+        };
         let query = Query::default();
         let writer = Writer {
             manager: "kube-apiserver".to_owned(),
@@ -158,7 +187,10 @@ impl ApiServer {
             writer,
             scope: Scope::WithoutStatus,
         };
-        let mut store = self.store.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut store = self
+            .store
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         for name in INITIAL_NAMESPACES {
             let body = json!({"metadata": {"name": name}});
             if let Err(error) = write::create(&mut store, &request, body, Ownership::Update) {
@@ -167,7 +199,10 @@ impl ApiServer {
         }
     }
 
-    async fn respond(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    async fn respond(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, Infallible> {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         let response = match self.answer(request).await {
@@ -180,7 +215,12 @@ impl ApiServer {
 
     async fn answer(&self, request: Request<Incoming>) -> Result<Reply, ApiError> {
         let (parts, body) = request.into_parts();
-        let header = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
         let method = parts.method.as_str();
         let path = parts.uri.path();
         if let Some(hook) = path.strip_prefix("/__standin/") {
@@ -189,7 +229,9 @@ impl ApiServer {
         let body = body
             .collect()
             .await
-            .map_err(|error| ApiError::BadRequest(format!("cannot read the request body: {error}")))?
+            .map_err(|error| {
+                ApiError::BadRequest(format!("cannot read the request body: {error}"))
+            })?
             .to_bytes();
         let query = Query::parse(parts.uri.query());
         let route = request::route(&self.catalog, path);
@@ -209,7 +251,9 @@ impl ApiServer {
             }
             route if method == "GET" => self.discover(route, aggregated),
             Route::Unknown => Err(ApiError::NoRoute),
-            _ => Err(ApiError::MethodNotAllowed(format!("{method} is not allowed on {path}"))),
+            _ => Err(ApiError::MethodNotAllowed(format!(
+                "{method} is not allowed on {path}"
+            ))),
         }
     }
 
@@ -222,13 +266,20 @@ impl ApiServer {
             Route::Groups if aggregated => discovery::aggregated(&self.catalog, false),
             Route::CoreVersions => discovery::core_versions(),
             Route::Groups => discovery::group_list(&self.catalog),
-            Route::Group(name) => discovery::group(&self.catalog, &name).ok_or(ApiError::NoRoute)?,
+            Route::Group(name) => {
+                discovery::group(&self.catalog, &name).ok_or(ApiError::NoRoute)?
+            }
             Route::Resources { group, version } => {
-                discovery::resource_list(&self.catalog, &group, &version).ok_or(ApiError::NoRoute)?
+                discovery::resource_list(&self.catalog, &group, &version)
+                    .ok_or(ApiError::NoRoute)?
             }
             Route::Object(_) | Route::Unknown => return Err(ApiError::NoRoute),
         };
-        Ok(Reply { code: 200, body, warnings: Vec::new() })
+        Ok(Reply {
+            code: 200,
+            body,
+            warnings: Vec::new(),
+        })
     }
 
     /// `GET /__standin/requests` and `POST /__standin/reset-counts`.
@@ -241,7 +292,11 @@ impl ApiServer {
             }
             _ => return Err(ApiError::NoRoute),
         };
-        Ok(Reply { code: 200, body, warnings: Vec::new() })
+        Ok(Reply {
+            code: 200,
+            body,
+            warnings: Vec::new(),
+        })
     }
 }
 
@@ -264,7 +319,9 @@ fn reply_response(reply: Reply) -> Response<Full<Bytes>> {
     } else {
         "application/json"
     };
-    let mut builder = Response::builder().status(reply.code).header(CONTENT_TYPE, content_type);
+    let mut builder = Response::builder()
+        .status(reply.code)
+        .header(CONTENT_TYPE, content_type);
     for warning in &reply.warnings {
         builder = builder.header(WARNING, format!("299 - {}", quoted(warning)));
     }

@@ -33,7 +33,11 @@ pub enum ApiError {
 
     /// A write lost an optimistic-concurrency race (stale resourceVersion).
     #[error("Operation cannot be fulfilled on {resource} \"{name}\": {detail}")]
-    Conflict { resource: String, name: String, detail: String },
+    Conflict {
+        resource: String,
+        name: String,
+        detail: String,
+    },
 
     /// A server-side apply touched fields owned by other managers.
     #[error("{}", apply_conflict_message(.conflicts, .api_version))]
@@ -46,7 +50,12 @@ pub enum ApiError {
 
     /// The object failed validation.
     #[error("{} \"{name}\" is invalid: {}", qualified_kind(.kind, .group), join(.errors))]
-    Invalid { kind: String, group: String, name: String, errors: Vec<FieldError> },
+    Invalid {
+        kind: String,
+        group: String,
+        name: String,
+        errors: Vec<FieldError>,
+    },
 
     /// The request is well-formed but cannot be carried out (for example a
     /// JSON patch whose `test` operation fails).
@@ -56,6 +65,10 @@ pub enum ApiError {
     /// The request itself is malformed.
     #[error("{0}")]
     BadRequest(String),
+
+    /// The request is refused whoever makes it (deleting a system namespace).
+    #[error("{0}")]
+    Forbidden(String),
 
     /// The request body's content type is not accepted for this verb.
     #[error("{0}")]
@@ -78,6 +91,7 @@ impl ApiError {
             Self::AlreadyExists { .. } | Self::Conflict { .. } | Self::ApplyConflict { .. } => 409,
             Self::Invalid { .. } | Self::Unprocessable(_) => 422,
             Self::BadRequest(_) => 400,
+            Self::Forbidden(_) => 403,
             Self::UnsupportedMediaType(_) => 415,
             Self::MethodNotAllowed(_) => 405,
             Self::Internal(_) => 500,
@@ -92,6 +106,7 @@ impl ApiError {
             Self::Conflict { .. } | Self::ApplyConflict { .. } => "Conflict",
             Self::Invalid { .. } | Self::Unprocessable(_) => "Invalid",
             Self::BadRequest(_) => "BadRequest",
+            Self::Forbidden(_) => "Forbidden",
             Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
             Self::MethodNotAllowed(_) => "MethodNotAllowed",
             Self::Internal(_) => "InternalError",
@@ -121,9 +136,12 @@ impl ApiError {
             | Self::AlreadyExists { resource, name }
             | Self::Conflict { resource, name, .. } => Some(resource_details(resource, name)),
             Self::ApplyConflict { conflicts, .. } => Some(apply_conflict_details(conflicts)),
-            Self::Invalid { kind, group, name, errors } => {
-                Some(invalid_details(kind, group, name, errors))
-            }
+            Self::Invalid {
+                kind,
+                group,
+                name,
+                errors,
+            } => Some(invalid_details(kind, group, name, errors)),
             _ => None,
         }
     }
@@ -170,7 +188,11 @@ fn invalid_details(kind: &str, group: &str, name: &str, errors: &[FieldError]) -
 /// `Kind` for the core group, `Kind.group` otherwise, as in "is invalid"
 /// messages.
 fn qualified_kind(kind: &str, group: &str) -> String {
-    if group.is_empty() { kind.to_owned() } else { format!("{kind}.{group}") }
+    if group.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}.{group}")
+    }
 }
 
 /// One error bare, several in brackets, as the server's aggregate prints.
@@ -217,8 +239,14 @@ mod tests {
         let status = error.to_status();
         assert_eq!(status["code"], 404);
         assert_eq!(status["reason"], "NotFound");
-        assert_eq!(status["message"], "nodepools.karpenter.sh \"default\" not found");
-        assert_eq!(status["details"], json!({"name": "default", "kind": "nodepools", "group": "karpenter.sh"}));
+        assert_eq!(
+            status["message"],
+            "nodepools.karpenter.sh \"default\" not found"
+        );
+        assert_eq!(
+            status["details"],
+            json!({"name": "default", "kind": "nodepools", "group": "karpenter.sh"})
+        );
     }
 
     #[test]

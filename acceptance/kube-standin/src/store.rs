@@ -38,9 +38,15 @@ impl Store {
     /// The objects of a resource, in one namespace or in all of them, ordered
     /// by namespace and name.
     pub fn list(&self, resource: &ResourceKey, namespace: Option<&str>) -> Vec<&Value> {
-        let Some(objects) = self.objects.get(resource) else { return Vec::new() };
+        let Some(objects) = self.objects.get(resource) else {
+            return Vec::new();
+        };
         let in_scope = |key: &ObjectKey| namespace.is_none_or(|ns| key.0 == ns);
-        objects.iter().filter(|(key, _)| in_scope(key)).map(|(_, object)| object).collect()
+        objects
+            .iter()
+            .filter(|(key, _)| in_scope(key))
+            .map(|(_, object)| object)
+            .collect()
     }
 
     /// Stores `object` under a new resourceVersion, which it returns.
@@ -82,7 +88,10 @@ mod tests {
     use super::*;
 
     fn config_maps() -> ResourceKey {
-        ResourceKey { group: String::new(), plural: "configmaps".into() }
+        ResourceKey {
+            group: String::new(),
+            plural: "configmaps".into(),
+        }
     }
 
     #[test]
@@ -98,8 +107,16 @@ mod tests {
     #[test]
     fn deleting_a_namespace_removes_what_is_in_it() {
         let mut store = Store::default();
-        store.put(&config_maps(), ("team".into(), "a".into()), json!({"metadata": {}}));
-        store.put(&config_maps(), ("other".into(), "b".into()), json!({"metadata": {}}));
+        store.put(
+            &config_maps(),
+            ("team".into(), "a".into()),
+            json!({"metadata": {}}),
+        );
+        store.put(
+            &config_maps(),
+            ("other".into(), "b".into()),
+            json!({"metadata": {}}),
+        );
         store.remove_namespace("team");
         assert_eq!(store.list(&config_maps(), None).len(), 1);
     }

@@ -24,7 +24,11 @@ pub fn validate_object(object: &Value, root: &Schema) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let Some(fields) = object.as_object() else {
         let detail = "object must be a JSON object";
-        errors.push(FieldError::invalid(FieldPath::root(), object.clone(), detail));
+        errors.push(FieldError::invalid(
+            FieldPath::root(),
+            object.clone(),
+            detail,
+        ));
         return errors;
     };
     for key in &root.required {
@@ -55,7 +59,9 @@ pub fn validate(value: &Value, schema: &Schema, path: &FieldPath, errors: &mut V
     check_enum(value, schema, path, errors);
     match value {
         Value::String(text) => check_string(text, schema, path, errors),
-        Value::Number(number) => check_number(number.as_f64().unwrap_or(0.0), value, schema, path, errors),
+        Value::Number(number) => {
+            check_number(number.as_f64().unwrap_or(0.0), value, schema, path, errors)
+        }
         Value::Array(items) => check_array(items, schema, path, errors),
         Value::Object(fields) => check_object(fields, schema, path, errors),
         _ => {}
@@ -88,7 +94,9 @@ fn type_matches(value: &Value, schema: &Schema) -> bool {
 /// JSON has one number type; `2.0` counts as an integer, as in Go's decoder.
 fn is_integer(value: &Value) -> bool {
     match value {
-        Value::Number(number) if number.is_f64() => number.as_f64().is_some_and(|f| f.fract() == 0.0),
+        Value::Number(number) if number.is_f64() => {
+            number.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         Value::Number(_) => true,
         _ => false,
     }
@@ -106,17 +114,28 @@ fn type_error(value: &Value, schema: &Schema, path: &FieldPath) -> FieldError {
 }
 
 fn check_enum(value: &Value, schema: &Schema, path: &FieldPath, errors: &mut Vec<FieldError>) {
-    let Some(allowed) = &schema.enumeration else { return };
+    let Some(allowed) = &schema.enumeration else {
+        return;
+    };
     if !allowed.contains(value) {
-        let kind = FieldErrorKind::NotSupported { value: value.clone(), supported: allowed.clone() };
-        errors.push(FieldError { path: path.clone(), kind });
+        let kind = FieldErrorKind::NotSupported {
+            value: value.clone(),
+            supported: allowed.clone(),
+        };
+        errors.push(FieldError {
+            path: path.clone(),
+            kind,
+        });
     }
 }
 
 fn check_string(text: &str, schema: &Schema, path: &FieldPath, errors: &mut Vec<FieldError>) {
     let length = text.chars().count() as u64;
     if let Some(max) = schema.max_length.filter(|max| length > *max) {
-        errors.push(FieldError { path: path.clone(), kind: FieldErrorKind::TooLong { max } });
+        errors.push(FieldError {
+            path: path.clone(),
+            kind: FieldErrorKind::TooLong { max },
+        });
     }
     if let Some(min) = schema.min_length.filter(|min| length < *min) {
         let detail = format!("{path} in body should be at least {min} chars long");
@@ -135,36 +154,59 @@ fn check_number(
     path: &FieldPath,
     errors: &mut Vec<FieldError>,
 ) {
-    let mut fail = |detail: String| errors.push(FieldError::invalid(path.clone(), value.clone(), detail));
+    let mut fail =
+        |detail: String| errors.push(FieldError::invalid(path.clone(), value.clone(), detail));
     if let Some(min) = schema.minimum {
         if schema.exclusive_minimum && number <= min {
-            fail(format!("{path} in body should be greater than {}", bound(min)));
+            fail(format!(
+                "{path} in body should be greater than {}",
+                bound(min)
+            ));
         } else if number < min {
-            fail(format!("{path} in body should be greater than or equal to {}", bound(min)));
+            fail(format!(
+                "{path} in body should be greater than or equal to {}",
+                bound(min)
+            ));
         }
     }
     if let Some(max) = schema.maximum {
         if schema.exclusive_maximum && number >= max {
             fail(format!("{path} in body should be less than {}", bound(max)));
         } else if number > max {
-            fail(format!("{path} in body should be less than or equal to {}", bound(max)));
+            fail(format!(
+                "{path} in body should be less than or equal to {}",
+                bound(max)
+            ));
         }
     }
-    if let Some(factor) = schema.multiple_of.filter(|f| *f != 0.0 && (number / f).fract() != 0.0) {
-        fail(format!("{path} in body should be a multiple of {}", bound(factor)));
+    if let Some(factor) = schema
+        .multiple_of
+        .filter(|f| *f != 0.0 && (number / f).fract() != 0.0)
+    {
+        fail(format!(
+            "{path} in body should be a multiple of {}",
+            bound(factor)
+        ));
     }
 }
 
 /// Prints a bound as Go does: `1`, not `1.0`.
 fn bound(number: f64) -> String {
-    if number.fract() == 0.0 { format!("{}", number as i64) } else { number.to_string() }
+    if number.fract() == 0.0 {
+        format!("{}", number as i64)
+    } else {
+        number.to_string()
+    }
 }
 
 fn check_array(items: &[Value], schema: &Schema, path: &FieldPath, errors: &mut Vec<FieldError>) {
     let count = items.len();
     if let Some(max) = schema.max_items.filter(|max| count as u64 > *max) {
         let kind = FieldErrorKind::TooMany { actual: count, max };
-        errors.push(FieldError { path: path.clone(), kind });
+        errors.push(FieldError {
+            path: path.clone(),
+            kind,
+        });
     }
     if let Some(min) = schema.min_items.filter(|min| (count as u64) < *min) {
         let detail = format!("{path} in body should have at least {min} items");
@@ -179,7 +221,12 @@ fn check_array(items: &[Value], schema: &Schema, path: &FieldPath, errors: &mut 
 }
 
 /// Enforces `x-kubernetes-list-type: set` and `map` uniqueness.
-fn check_unique(items: &[Value], list_type: &ListType, path: &FieldPath, errors: &mut Vec<FieldError>) {
+fn check_unique(
+    items: &[Value],
+    list_type: &ListType,
+    path: &FieldPath,
+    errors: &mut Vec<FieldError>,
+) {
     let mut seen = HashSet::new();
     for (index, item) in items.iter().enumerate() {
         let identity = match list_type {
@@ -189,13 +236,18 @@ fn check_unique(items: &[Value], list_type: &ListType, path: &FieldPath, errors:
         };
         if !seen.insert(identity.to_string()) {
             let kind = FieldErrorKind::Duplicate { value: identity };
-            errors.push(FieldError { path: path.index(index), kind });
+            errors.push(FieldError {
+                path: path.index(index),
+                kind,
+            });
         }
     }
 }
 
 fn map_key(item: &Value, keys: &[String]) -> Value {
-    let pairs = keys.iter().map(|key| (key.clone(), item.get(key).cloned().unwrap_or(Value::Null)));
+    let pairs = keys
+        .iter()
+        .map(|key| (key.clone(), item.get(key).cloned().unwrap_or(Value::Null)));
     Value::Object(pairs.collect())
 }
 
@@ -218,10 +270,18 @@ fn check_object(
     }
 }
 
-fn check_property_count(count: usize, schema: &Schema, path: &FieldPath, errors: &mut Vec<FieldError>) {
+fn check_property_count(
+    count: usize,
+    schema: &Schema,
+    path: &FieldPath,
+    errors: &mut Vec<FieldError>,
+) {
     if let Some(max) = schema.max_properties.filter(|max| count as u64 > *max) {
         let kind = FieldErrorKind::TooMany { actual: count, max };
-        errors.push(FieldError { path: path.clone(), kind });
+        errors.push(FieldError {
+            path: path.clone(),
+            kind,
+        });
     }
     if let Some(min) = schema.min_properties.filter(|min| (count as u64) < *min) {
         let detail = format!("{path} in body should have at least {min} properties");
@@ -231,7 +291,12 @@ fn check_property_count(count: usize, schema: &Schema, path: &FieldPath, errors:
 
 /// `allOf`, `anyOf`, `oneOf` and `not`, which only add value rules in a
 /// structural schema.
-fn check_composition(value: &Value, schema: &Schema, path: &FieldPath, errors: &mut Vec<FieldError>) {
+fn check_composition(
+    value: &Value,
+    schema: &Schema,
+    path: &FieldPath,
+    errors: &mut Vec<FieldError>,
+) {
     for part in &schema.all_of {
         validate(value, part, path, errors);
     }
@@ -246,7 +311,11 @@ fn check_composition(value: &Value, schema: &Schema, path: &FieldPath, errors: &
     if !schema.one_of.is_empty() && passing(&schema.one_of) != 1 {
         fail("must validate one and only one schema (oneOf)");
     }
-    if schema.not.as_deref().is_some_and(|not| satisfies(value, not, path)) {
+    if schema
+        .not
+        .as_deref()
+        .is_some_and(|not| satisfies(value, not, path))
+    {
         fail("must not validate the schema (not)");
     }
 }
@@ -260,35 +329,73 @@ mod tests {
     fn messages(schema: serde_json::Value, value: serde_json::Value) -> Vec<String> {
         let schema = Schema::compile(&schema);
         let mut errors = Vec::new();
-        validate(&value, &schema, &FieldPath::root().child("spec").child("x"), &mut errors);
+        validate(
+            &value,
+            &schema,
+            &FieldPath::root().child("spec").child("x"),
+            &mut errors,
+        );
         errors.iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn each_rule_reports_the_field_and_the_rule_it_broke() {
         let cases = [
-            (json!({"type": "integer"}), json!("one"),
-             r#"spec.x: Invalid value: "string": spec.x in body must be of type integer: "string""#),
-            (json!({"type": "string", "enum": ["A", "B"]}), json!("C"),
-             r#"spec.x: Unsupported value: "C": supported values: "A", "B""#),
-            (json!({"type": "string", "pattern": "^[0-9]+s$"}), json!("soon"),
-             r#"spec.x: Invalid value: "soon": spec.x in body should match '^[0-9]+s$'"#),
-            (json!({"type": "integer", "minimum": 1}), json!(0),
-             "spec.x: Invalid value: 0: spec.x in body should be greater than or equal to 1"),
-            (json!({"type": "integer", "maximum": 100}), json!(101),
-             "spec.x: Invalid value: 101: spec.x in body should be less than or equal to 100"),
-            (json!({"type": "string", "maxLength": 3}), json!("abcd"),
-             "spec.x: Too long: may not be more than 3 bytes"),
-            (json!({"type": "string", "minLength": 1}), json!(""),
-             r#"spec.x: Invalid value: "": spec.x in body should be at least 1 chars long"#),
-            (json!({"type": "array", "maxItems": 1}), json!([1, 2]),
-             "spec.x: Too many: 2: must have at most 1 items"),
-            (json!({"type": "array", "minItems": 1}), json!([]),
-             "spec.x: Invalid value: 0: spec.x in body should have at least 1 items"),
-            (json!({"type": "object", "required": ["name"]}), json!({}),
-             "spec.x.name: Required value"),
-            (json!({"type": "array", "x-kubernetes-list-type": "set"}), json!(["a", "a"]),
-             r#"spec.x[1]: Duplicate value: "a""#),
+            (
+                json!({"type": "integer"}),
+                json!("one"),
+                r#"spec.x: Invalid value: "string": spec.x in body must be of type integer: "string""#,
+            ),
+            (
+                json!({"type": "string", "enum": ["A", "B"]}),
+                json!("C"),
+                r#"spec.x: Unsupported value: "C": supported values: "A", "B""#,
+            ),
+            (
+                json!({"type": "string", "pattern": "^[0-9]+s$"}),
+                json!("soon"),
+                r#"spec.x: Invalid value: "soon": spec.x in body should match '^[0-9]+s$'"#,
+            ),
+            (
+                json!({"type": "integer", "minimum": 1}),
+                json!(0),
+                "spec.x: Invalid value: 0: spec.x in body should be greater than or equal to 1",
+            ),
+            (
+                json!({"type": "integer", "maximum": 100}),
+                json!(101),
+                "spec.x: Invalid value: 101: spec.x in body should be less than or equal to 100",
+            ),
+            (
+                json!({"type": "string", "maxLength": 3}),
+                json!("abcd"),
+                "spec.x: Too long: may not be more than 3 bytes",
+            ),
+            (
+                json!({"type": "string", "minLength": 1}),
+                json!(""),
+                r#"spec.x: Invalid value: "": spec.x in body should be at least 1 chars long"#,
+            ),
+            (
+                json!({"type": "array", "maxItems": 1}),
+                json!([1, 2]),
+                "spec.x: Too many: 2: must have at most 1 items",
+            ),
+            (
+                json!({"type": "array", "minItems": 1}),
+                json!([]),
+                "spec.x: Invalid value: 0: spec.x in body should have at least 1 items",
+            ),
+            (
+                json!({"type": "object", "required": ["name"]}),
+                json!({}),
+                "spec.x.name: Required value",
+            ),
+            (
+                json!({"type": "array", "x-kubernetes-list-type": "set"}),
+                json!(["a", "a"]),
+                r#"spec.x[1]: Duplicate value: "a""#,
+            ),
         ];
         for (schema, value, expected) in cases {
             assert_eq!(messages(schema, value), vec![expected.to_owned()]);

@@ -19,9 +19,12 @@ use crate::metadata;
 use crate::patch::{self, PatchKind};
 use crate::request::{Query, Target};
 use crate::status::ApiError;
-use crate::store::{ResourceKey, Store};
+use crate::store::Store;
 use crate::write::{self, Ownership, WriteRequest};
 use crate::yaml;
+
+/// Namespaces the real server refuses to delete.
+const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
 
 /// A successful answer: HTTP status, JSON body, `Warning` header texts.
 #[derive(Debug)]
@@ -33,7 +36,11 @@ pub struct Reply {
 
 impl Reply {
     fn ok(body: Value) -> Self {
-        Self { code: 200, body, warnings: Vec::new() }
+        Self {
+            code: 200,
+            body,
+            warnings: Vec::new(),
+        }
     }
 }
 
@@ -48,7 +55,11 @@ pub struct Call<'a> {
 }
 
 /// Carries out a call against the catalog and store.
-pub fn dispatch(catalog: &Catalog, store: &Mutex<Store>, call: &Call<'_>) -> Result<Reply, ApiError> {
+pub fn dispatch(
+    catalog: &Catalog,
+    store: &Mutex<Store>,
+    call: &Call<'_>,
+) -> Result<Reply, ApiError> {
     let resource = &call.target.resource;
     let named = call.target.name.is_some();
     if resource.read_only {
@@ -87,16 +98,21 @@ fn read_only(catalog: &Catalog, call: &Call<'_>) -> Result<Reply, ApiError> {
             .into_iter()
             .find(|crd| crd["metadata"]["name"] == name.as_str())
             .map(|crd| Reply::ok(crd.clone()))
-            .ok_or_else(|| ApiError::NotFound { resource: resource.qualified(), name: name.clone() }),
+            .ok_or_else(|| ApiError::NotFound {
+                resource: resource.qualified(),
+                name: name.clone(),
+            }),
         None => {
             let items: Vec<&Value> = crds.collect();
-            Ok(Reply::ok(list_body(resource, filter(items, call.query)?, 1)))
+            Ok(Reply::ok(list_body(
+                resource,
+                filter(items, call.query)?,
+                1,
+            )))
         }
     }
 }
 
-fn key(resource: &ResourceType) -> ResourceKey {
-    ResourceKey { group: resource.group.clone(), plural: resource.plural.clone() }
 }
 
 /// The object as served at the requested version.
@@ -110,15 +126,13 @@ fn get(store: &Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let target = call.target;
     let name = target.name.as_deref().unwrap_or_default();
     let namespace = target.namespace.as_deref().unwrap_or_default();
-    let object = store.get(&key(&target.resource), namespace, name).ok_or_else(|| {
-        ApiError::NotFound { resource: target.resource.qualified(), name: name.to_owned() }
-    })?;
-    Ok(Reply::ok(served(&target.resource, object)))
+    let object = write::find(store, &target.resource, namespace, name)?;
+    Ok(Reply::ok(served(&target.resource, &object)))
 }
 
 fn list(store: &Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let resource = &call.target.resource;
-    let items = store.list(&key(resource), call.target.namespace.as_deref());
+    let items = store.list(&resource.store_key(), call.target.namespace.as_deref());
     let items = filter(items, call.query)?;
     Ok(Reply::ok(list_body(resource, items, store.revision())))
 }
@@ -128,9 +142,14 @@ fn filter<'a>(items: Vec<&'a Value>, query: &Query) -> Result<Vec<&'a Value>, Ap
     let labels = Selector::parse(query.label_selector.as_deref().unwrap_or_default())?;
     let fields = field_selector(query.field_selector.as_deref().unwrap_or_default())?;
     let matches_fields = |item: &Value| {
-        fields.iter().all(|(path, value)| item["metadata"][path] == value.as_str())
+        fields
+            .iter()
+            .all(|(path, value)| item["metadata"][path] == value.as_str())
     };
-    Ok(items.into_iter().filter(|item| labels.matches(item) && matches_fields(item)).collect())
+    Ok(items
+        .into_iter()
+        .filter(|item| labels.matches(item) && matches_fields(item))
+        .collect())
 }
 
 /// Parses `metadata.name=x,metadata.namespace=y`, the field selectors every
@@ -139,9 +158,14 @@ fn field_selector(text: &str) -> Result<Vec<(String, String)>, ApiError> {
     let parts = text.split(',').filter(|part| !part.trim().is_empty());
     parts
         .map(|part| {
-            let (field, value) = part.split_once("==").or_else(|| part.split_once('=')).unwrap_or((part, ""));
+            let (field, value) = part
+                .split_once("==")
+                .or_else(|| part.split_once('='))
+                .unwrap_or((part, ""));
             match field.trim().strip_prefix("metadata.") {
-                Some(name @ ("name" | "namespace")) => Ok((name.to_owned(), value.trim().to_owned())),
+                Some(name @ ("name" | "namespace")) => {
+                    Ok((name.to_owned(), value.trim().to_owned()))
+                }
                 _ => Err(ApiError::BadRequest(format!(
                     "field label not supported: {}",
                     field.trim()
@@ -152,7 +176,10 @@ fn field_selector(text: &str) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 fn list_body(resource: &ResourceType, items: Vec<&Value>, revision: u64) -> Value {
-    let items: Vec<Value> = items.into_iter().map(|item| served(resource, item)).collect();
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|item| served(resource, item))
+        .collect();
     json!({
         "apiVersion": resource.api_version(),
         "kind": format!("{}List", resource.kind),
@@ -184,7 +211,12 @@ fn write_request<'a>(call: &'a Call<'_>) -> WriteRequest<'a> {
 /// real server derives it.
 fn writer(call: &Call<'_>, resource: &ResourceType) -> Writer {
     let from_agent = call.user_agent.and_then(|agent| agent.split('/').next());
-    let manager = call.query.field_manager.as_deref().filter(|m| !m.is_empty()).or(from_agent);
+    let manager = call
+        .query
+        .field_manager
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .or(from_agent);
     Writer {
         manager: manager.unwrap_or("unknown").to_owned(),
         api_version: resource.api_version(),
@@ -193,23 +225,38 @@ fn writer(call: &Call<'_>, resource: &ResourceType) -> Writer {
 }
 
 fn json_body(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|error| ApiError::BadRequest(format!("the request body is not valid JSON: {error}")))
+    serde_json::from_slice(body).map_err(|error| {
+        ApiError::BadRequest(format!("the request body is not valid JSON: {error}"))
+    })
 }
 
 fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request = write_request(call);
     let written = write::create(store, &request, json_body(call.body)?, Ownership::Update)?;
     let body = served(request.resource, &written.object);
-    Ok(Reply { code: 201, body, warnings: written.warnings })
+    Ok(Reply {
+        code: 201,
+        body,
+        warnings: written.warnings,
+    })
 }
 
 fn replace(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request = write_request(call);
     let old = write::existing(store, &request)?;
-    let written = write::update(store, &request, &old, json_body(call.body)?, Ownership::Update)?;
+    let written = write::update(
+        store,
+        &request,
+        &old,
+        json_body(call.body)?,
+        Ownership::Update,
+    )?;
     let body = served(request.resource, &written.object);
-    Ok(Reply { code: 200, body, warnings: written.warnings })
+    Ok(Reply {
+        code: 200,
+        body,
+        warnings: written.warnings,
+    })
 }
 
 fn patch(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -230,7 +277,11 @@ fn patch(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         }
     };
     let body = served(request.resource, &written.object);
-    Ok(Reply { code: 200, body, warnings: written.warnings })
+    Ok(Reply {
+        code: 200,
+        body,
+        warnings: written.warnings,
+    })
 }
 
 fn server_side_apply(
@@ -242,26 +293,45 @@ fn server_side_apply(
     let config = applied_configuration(call.body, request.resource)?;
     let old = write::existing(store, request).ok();
     let live = old.clone().unwrap_or_else(|| skeleton(request));
-    let apply = Apply { config: &config, writer: &request.writer, force: call.query.force, scope: request.scope };
+    let apply = Apply {
+        config: &config,
+        writer: &request.writer,
+        force: call.query.force,
+        scope: request.scope,
+    };
     let (object, entries) = apply::apply(&live, &apply)?;
     let ownership = Ownership::Applied(entries);
     let (code, written) = match &old {
         Some(old) => (200, write::update(store, request, old, object, ownership)?),
         None if call.target.status => {
             let name = request.name.unwrap_or_default().to_owned();
-            return Err(ApiError::NotFound { resource: request.resource.qualified(), name });
+            return Err(ApiError::NotFound {
+                resource: request.resource.qualified(),
+                name,
+            });
         }
         None => (201, write::create(store, request, object, ownership)?),
     };
     let body = served(request.resource, &written.object);
-    Ok(Reply { code, body, warnings: written.warnings })
+    Ok(Reply {
+        code,
+        body,
+        warnings: written.warnings,
+    })
 }
 
 fn require_field_manager(query: &Query) -> Result<(), ApiError> {
-    if query.field_manager.as_deref().is_some_and(|m| !m.is_empty()) {
+    if query
+        .field_manager
+        .as_deref()
+        .is_some_and(|m| !m.is_empty())
+    {
         return Ok(());
     }
-    let error = FieldError::required_because(FieldPath::root().child("fieldManager"), "is required for apply patch");
+    let error = FieldError::required_because(
+        FieldPath::root().child("fieldManager"),
+        "is required for apply patch",
+    );
     Err(ApiError::Invalid {
         kind: "PatchOptions".to_owned(),
         group: "meta.k8s.io".to_owned(),
@@ -273,7 +343,12 @@ fn require_field_manager(query: &Query) -> Result<(), ApiError> {
 /// Decodes an apply body, which must name its apiVersion and kind.
 fn applied_configuration(body: &[u8], resource: &ResourceType) -> Result<Value, ApiError> {
     let config = yaml::document(body).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    let declared = |key: &str| config.get(key).and_then(Value::as_str).is_some_and(|v| !v.is_empty());
+    let declared = |key: &str| {
+        config
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
     if !config.is_object() || !declared("apiVersion") || !declared("kind") {
         return Err(ApiError::BadRequest(format!(
             "an applied configuration must be an object that sets apiVersion and kind ({} {})",
@@ -312,11 +387,17 @@ fn remove(
     name: &str,
 ) -> Result<Value, ApiError> {
     let existing = write::find(store, request.resource, namespace, name)?;
+    let is_namespace = request.resource.group.is_empty() && request.resource.kind == "Namespace";
+    if is_namespace && SYSTEM_NAMESPACES.contains(&name) {
+        return Err(ApiError::Forbidden(format!(
+            "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+        )));
+    }
     if request.query.dry_run {
         return Ok(existing);
     }
     store.remove(&request.key(), namespace, name);
-    if request.resource.group.is_empty() && request.resource.kind == "Namespace" {
+    if is_namespace {
         store.remove_namespace(name);
     }
     Ok(existing)
@@ -340,10 +421,16 @@ fn delete_collection(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
     let identities: Vec<(String, String)> = {
         let items = store.list(&request.key(), request.namespace);
         let text = |item: &Value, field: &str| {
-            item["metadata"][field].as_str().unwrap_or_default().to_owned()
+            item["metadata"][field]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
         };
         let items = filter(items, call.query)?;
-        items.iter().map(|item| (text(item, "namespace"), text(item, "name"))).collect()
+        items
+            .iter()
+            .map(|item| (text(item, "namespace"), text(item, "name")))
+            .collect()
     };
     for (namespace, name) in &identities {
         remove(store, &request, namespace, name)?;

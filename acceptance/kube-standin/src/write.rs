@@ -62,7 +62,7 @@ pub struct Written {
 impl WriteRequest<'_> {
     /// Where objects of this request's resource are stored.
     pub fn key(&self) -> ResourceKey {
-        ResourceKey { group: self.resource.group.clone(), plural: self.resource.plural.clone() }
+        self.resource.store_key()
     }
 
     fn namespace_key(&self) -> String {
@@ -82,18 +82,15 @@ pub fn create(
     let warnings = admit(request, &mut object)?;
     let name = object_name(&object);
     check_namespace_exists(store, request)?;
-    if store.get(&request.key(), &request.namespace_key(), &name).is_some() {
+    if store
+        .get(&request.key(), &request.namespace_key(), &name)
+        .is_some()
+    {
         let resource = request.resource.qualified();
         return Err(ApiError::AlreadyExists { resource, name });
     }
     stamp_new(request, &mut object)?;
-    let mut entries = match ownership {
-        Ownership::Applied(entries) => entries,
-        Ownership::Update => Vec::new(),
-    };
-    if entries.is_empty() {
-        managed_fields::record_update(&mut entries, None, &object, &request.writer, request.scope);
-    }
+    let mut entries = entries_after(ownership, None, &object, request);
     finish_ownership(&mut object, &mut entries);
     let object = commit(store, request, &name, object);
     Ok(Written { object, warnings })
@@ -111,17 +108,13 @@ pub fn update(
     let warnings = admit(request, &mut object)?;
     check_resource_version(request, old, &object)?;
     carry_over(request.resource, old, &mut object);
-    let mut entries = match ownership {
-        Ownership::Applied(entries) => entries,
-        Ownership::Update => {
-            let mut entries = managed_fields::read(old);
-            managed_fields::record_update(&mut entries, Some(old), &object, &request.writer, request.scope);
-            entries
-        }
-    };
+    let mut entries = entries_after(ownership, Some(old), &object, request);
     finish_ownership(&mut object, &mut entries);
     if unchanged(old, &object) {
-        return Ok(Written { object: old.clone(), warnings });
+        return Ok(Written {
+            object: old.clone(),
+            warnings,
+        });
     }
     let name = object_name(&object);
     let object = commit(store, request, &name, object);
@@ -131,7 +124,12 @@ pub fn update(
 /// Reads the object named in a request, or fails with NotFound.
 pub fn existing(store: &Store, request: &WriteRequest<'_>) -> Result<Value, ApiError> {
     let name = request.name.unwrap_or_default();
-    find(store, request.resource, request.namespace.unwrap_or_default(), name)
+    find(
+        store,
+        request.resource,
+        request.namespace.unwrap_or_default(),
+        name,
+    )
 }
 
 /// Reads one object, or fails with NotFound.
@@ -141,9 +139,11 @@ pub fn find(
     namespace: &str,
     name: &str,
 ) -> Result<Value, ApiError> {
-    let key = ResourceKey { group: resource.group.clone(), plural: resource.plural.clone() };
-    let found = store.get(&key, namespace, name).cloned();
-    found.ok_or_else(|| ApiError::NotFound { resource: resource.qualified(), name: name.to_owned() })
+    let found = store.get(&resource.store_key(), namespace, name).cloned();
+    found.ok_or_else(|| ApiError::NotFound {
+        resource: resource.qualified(),
+        name: name.to_owned(),
+    })
 }
 
 fn commit(store: &mut Store, request: &WriteRequest<'_>, name: &str, object: Value) -> Value {
@@ -175,7 +175,9 @@ fn scoped(request: &WriteRequest<'_>, old: &Value, mut new: Value) -> Value {
 }
 
 fn set_or_remove(object: &mut Value, key: &str, value: Option<Value>) {
-    let Some(fields) = object.as_object_mut() else { return };
+    let Some(fields) = object.as_object_mut() else {
+        return;
+    };
     match value {
         Some(value) => fields.insert(key.to_owned(), value),
         None => fields.remove(key),
@@ -185,7 +187,9 @@ fn set_or_remove(object: &mut Value, key: &str, value: Option<Value>) {
 /// Checks and normalises a proposed object; returns the warnings to send.
 fn admit(request: &WriteRequest<'_>, object: &mut Value) -> Result<Vec<String>, ApiError> {
     if !object.is_object() {
-        return Err(ApiError::BadRequest("the request body must be a JSON object".to_owned()));
+        return Err(ApiError::BadRequest(
+            "the request body must be a JSON object".to_owned(),
+        ));
     }
     check_type(request.resource, object)?;
     check_identity(request, object)?;
@@ -200,7 +204,10 @@ fn admit(request: &WriteRequest<'_>, object: &mut Value) -> Result<Vec<String>, 
 
 fn check_type(resource: &ResourceType, object: &mut Value) -> Result<(), ApiError> {
     let expected = resource.api_version();
-    let api_version = object["apiVersion"].as_str().unwrap_or(&expected).to_owned();
+    let api_version = object["apiVersion"]
+        .as_str()
+        .unwrap_or(&expected)
+        .to_owned();
     let kind = object["kind"].as_str().unwrap_or(&resource.kind).to_owned();
     if api_version != expected {
         return Err(ApiError::BadRequest(format!(
@@ -236,7 +243,11 @@ fn check_identity(request: &WriteRequest<'_>, object: &mut Value) -> Result<(), 
         None => {}
     }
     let body_namespace = metadata["namespace"].as_str().map(str::to_owned);
-    match (request.resource.namespaced, request.namespace, body_namespace) {
+    match (
+        request.resource.namespaced,
+        request.namespace,
+        body_namespace,
+    ) {
         (true, Some(url), Some(body)) if !body.is_empty() && body != url => {
             Err(ApiError::BadRequest(
                 "the namespace of the provided object does not match the namespace sent on the \
@@ -255,16 +266,25 @@ fn check_identity(request: &WriteRequest<'_>, object: &mut Value) -> Result<(), 
     }
 }
 
-fn prune_and_default(request: &WriteRequest<'_>, object: &mut Value) -> Result<Vec<String>, ApiError> {
-    let Some(schema) = &request.resource.schema else { return Ok(Vec::new()) };
+fn prune_and_default(
+    request: &WriteRequest<'_>,
+    object: &mut Value,
+) -> Result<Vec<String>, ApiError> {
+    let Some(schema) = &request.resource.schema else {
+        return Ok(Vec::new());
+    };
     let schema = schema.get();
     let unknown = prune_object(object, schema);
     default_object(object, schema);
-    let texts: Vec<String> = unknown.iter().map(|path| format!("unknown field \"{path}\"")).collect();
+    let texts: Vec<String> = unknown
+        .iter()
+        .map(|path| format!("unknown field \"{path}\""))
+        .collect();
     match request.query.field_validation.as_deref() {
-        Some("Strict") if !texts.is_empty() => {
-            Err(ApiError::BadRequest(format!("strict decoding error: {}", texts.join(", "))))
-        }
+        Some("Strict") if !texts.is_empty() => Err(ApiError::BadRequest(format!(
+            "strict decoding error: {}",
+            texts.join(", ")
+        ))),
         Some("Ignore") => Ok(Vec::new()),
         _ => Ok(texts),
     }
@@ -285,7 +305,8 @@ fn convert_built_in(resource: &ResourceType, object: &mut Value) {
 /// Moves a Secret's `stringData` into `data`, base64-encoded; `stringData`
 /// wins over `data` for the same key and is never stored.
 fn merge_string_data(object: &mut Value) {
-    let Some(Value::Object(plain)) = object.as_object_mut().and_then(|o| o.remove("stringData")) else {
+    let Some(Value::Object(plain)) = object.as_object_mut().and_then(|o| o.remove("stringData"))
+    else {
         return;
     };
     if !object["data"].is_object() {
@@ -306,7 +327,10 @@ fn validation_errors(resource: &ResourceType, object: &Value) -> Vec<FieldError>
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     if name.is_empty() {
         let path = FieldPath::root().child("metadata").child("name");
-        errors.push(FieldError::required_because(path, "name or generateName is required"));
+        errors.push(FieldError::required_because(
+            path,
+            "name or generateName is required",
+        ));
     } else if let Some(error) = resource.name_rule.check(name) {
         errors.push(error);
     }
@@ -326,13 +350,18 @@ fn invalid(resource: &ResourceType, object: &Value, errors: Vec<FieldError>) -> 
 }
 
 fn object_name(object: &Value) -> String {
-    object["metadata"]["name"].as_str().unwrap_or_default().to_owned()
+    object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// `generateName: runner-` becomes `name: runner-x7k2q` when no name is set.
 fn generate_name(object: &mut Value) {
     let metadata = &mut object["metadata"];
-    let has_name = metadata["name"].as_str().is_some_and(|name| !name.is_empty());
+    let has_name = metadata["name"]
+        .as_str()
+        .is_some_and(|name| !name.is_empty());
     if let (false, Some(prefix)) = (has_name, metadata["generateName"].as_str()) {
         metadata["name"] = json!(format!("{prefix}{}", metadata::name_suffix()));
     }
@@ -342,10 +371,16 @@ fn check_namespace_exists(store: &Store, request: &WriteRequest<'_>) -> Result<(
     let Some(namespace) = request.namespace.filter(|_| request.resource.namespaced) else {
         return Ok(());
     };
-    let namespaces = ResourceKey { group: String::new(), plural: "namespaces".to_owned() };
+    let namespaces = ResourceKey {
+        group: String::new(),
+        plural: "namespaces".to_owned(),
+    };
     match store.get(&namespaces, "", namespace) {
         Some(_) => Ok(()),
-        None => Err(ApiError::NotFound { resource: "namespaces".into(), name: namespace.into() }),
+        None => Err(ApiError::NotFound {
+            resource: "namespaces".into(),
+            name: namespace.into(),
+        }),
     }
 }
 
@@ -353,12 +388,21 @@ fn check_namespace_exists(store: &Store, request: &WriteRequest<'_>) -> Result<(
 fn stamp_new(request: &WriteRequest<'_>, object: &mut Value) -> Result<(), ApiError> {
     let resource = request.resource;
     let metadata = &mut object["metadata"];
-    if metadata["resourceVersion"].as_str().is_some_and(|rv| !rv.is_empty()) {
+    if metadata["resourceVersion"]
+        .as_str()
+        .is_some_and(|rv| !rv.is_empty())
+    {
         let message = "resourceVersion should not be set on objects to be created";
         return Err(ApiError::BadRequest(message.to_owned()));
     }
     if let Some(fields) = metadata.as_object_mut() {
-        for key in ["uid", "generation", "deletionTimestamp", "selfLink", "managedFields"] {
+        for key in [
+            "uid",
+            "generation",
+            "deletionTimestamp",
+            "selfLink",
+            "managedFields",
+        ] {
             fields.remove(key);
         }
     }
@@ -374,9 +418,17 @@ fn stamp_new(request: &WriteRequest<'_>, object: &mut Value) -> Result<(), ApiEr
 }
 
 /// Optimistic concurrency: a resourceVersion in the body must be current.
-fn check_resource_version(request: &WriteRequest<'_>, old: &Value, new: &Value) -> Result<(), ApiError> {
-    let sent = new["metadata"]["resourceVersion"].as_str().unwrap_or_default();
-    let current = old["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+fn check_resource_version(
+    request: &WriteRequest<'_>,
+    old: &Value,
+    new: &Value,
+) -> Result<(), ApiError> {
+    let sent = new["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or_default();
+    let current = old["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or_default();
     if sent.is_empty() || sent == current {
         return Ok(());
     }
@@ -393,7 +445,12 @@ fn check_resource_version(request: &WriteRequest<'_>, old: &Value, new: &Value) 
 /// object's spec (anything but metadata and status) changed.
 fn carry_over(resource: &ResourceType, old: &Value, new: &mut Value) {
     let old_metadata = &old["metadata"];
-    for key in ["uid", "creationTimestamp", "resourceVersion", "deletionTimestamp"] {
+    for key in [
+        "uid",
+        "creationTimestamp",
+        "resourceVersion",
+        "deletionTimestamp",
+    ] {
         match old_metadata.get(key) {
             Some(value) => new["metadata"][key] = value.clone(),
             None => {
@@ -415,6 +472,23 @@ fn spec_part(object: &Value) -> Map<String, Value> {
     fields
 }
 
+/// The `managedFields` entries after a write from `old` (absent on create)
+/// to `object`.
+fn entries_after(
+    ownership: Ownership,
+    old: Option<&Value>,
+    object: &Value,
+    request: &WriteRequest<'_>,
+) -> Vec<Entry> {
+    if let Ownership::Applied(entries) = ownership {
+        return entries;
+    }
+    let mut entries = old.map(managed_fields::read).unwrap_or_default();
+    let writer = &request.writer;
+    managed_fields::record_update(&mut entries, old, object, writer, request.scope);
+    entries
+}
+
 fn finish_ownership(object: &mut Value, entries: &mut [Entry]) {
     managed_fields::retain_existing(entries, object);
     managed_fields::write(object, entries);
@@ -425,7 +499,9 @@ fn finish_ownership(object: &mut Value, entries: &mut [Entry]) {
 fn unchanged(old: &Value, new: &Value) -> bool {
     let without_times = |object: &Value| {
         let mut copy = object.clone();
-        let entries = copy.pointer_mut("/metadata/managedFields").and_then(Value::as_array_mut);
+        let entries = copy
+            .pointer_mut("/metadata/managedFields")
+            .and_then(Value::as_array_mut);
         for entry in entries.into_iter().flatten() {
             entry.as_object_mut().map(|e| e.remove("time"));
         }

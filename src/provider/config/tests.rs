@@ -1,6 +1,7 @@
 use super::*;
 use crate::resources::testing::{
-    Case, UNKNOWN, assert_unknowns_tolerated, assert_valid, bad, config, path, run_cases,
+    Case, UNKNOWN, assert_hostile_values_never_panic, assert_unknowns_tolerated, assert_valid, bad,
+    config, path, run_cases,
 };
 use serde_json::{Value as Json, json};
 
@@ -150,6 +151,14 @@ fn bad_values_are_reported_at_their_attribute() {
         ),
     ];
     run_cases(&schema().block, &good(), &cases, validate);
+}
+
+#[test]
+fn hostile_values_never_panic() {
+    assert_hostile_values_never_panic(&schema().block, &good(), validate);
+    assert_hostile_values_never_panic(&schema().block, &good(), |config| {
+        ProviderConfig::from_value(config).err().unwrap_or_default()
+    });
 }
 
 #[test]

@@ -1,6 +1,9 @@
 use super::trust_policy::{self, TrustPolicyInputs};
 use super::*;
-use crate::resources::testing::{Case, assert_unknowns_tolerated, assert_valid, bad, run_cases};
+use crate::resources::testing::{
+    Case, assert_hostile_values_never_panic, assert_unknowns_tolerated, assert_valid, bad,
+    run_cases,
+};
 use serde_json::{Value as Json, json};
 
 const ISSUER: &str = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
@@ -203,6 +206,11 @@ fn bad_values_are_reported_at_their_attribute() {
         ),
     ];
     run_cases(&AccountAccess.schema().block, &good(), &cases, check);
+}
+
+#[test]
+fn hostile_values_never_panic() {
+    assert_hostile_values_never_panic(&AccountAccess.schema().block, &good(), check);
 }
 
 #[test]

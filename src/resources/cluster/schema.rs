@@ -209,57 +209,69 @@ fn node_class_block() -> NestedBlock {
 }
 
 fn job_policies_block() -> NestedBlock {
-    let switch = |name: &str, what: &str| {
-        Attribute::new(name, Type::Bool)
-            .optional()
-            .description(format!("{what} Default `true`."))
-    };
-    let key = |name: &str, default: &str, what: &str| {
-        Attribute::new(name, Type::String)
-            .optional()
-            .description(format!("Annotation key {what}. Default `{default}`."))
-    };
     let block = Block::new(
         "The Kyverno `ClusterPolicy` objects that adjust CI job pods. Each can be switched \
          off; the annotation keys jobs set (through `KUBERNETES_POD_ANNOTATIONS_*`) are \
          configurable and must match the runner pools' `annotation_keys`.",
     )
-    .attribute(switch(
-        "spot_by_annotation",
-        "Pods annotated `<capacity_type_annotation>=spot` get the spot toleration and the \
-         `karpenter.sh/capacity-type: spot` node selector (`on-demand` likewise).",
-    ))
-    .attribute(switch(
-        "zone_spread",
-        "Job pods spread across availability zones (`maxSkew: 1`, `ScheduleAnyway`).",
-    ))
-    .attribute(switch(
-        "do_not_disrupt",
-        "Running job pods carry `karpenter.sh/do-not-disrupt`, so consolidation never \
-         stops a job.",
-    ))
-    .attribute(switch(
-        "gpu",
-        "Pods annotated for a GPU get the GPU toleration and node selector.",
-    ))
-    .attribute(switch(
-        "pinned_instance_type",
-        "Pods annotated with an instance type get a node selector for exactly that type.",
-    ))
-    .attribute(key(
-        "capacity_type_annotation",
-        DEFAULT_CAPACITY_TYPE_ANNOTATION,
-        "that asks for `spot` or `on-demand` capacity",
-    ))
-    .attribute(key(
-        "gpu_annotation",
-        DEFAULT_GPU_ANNOTATION,
-        "that asks for a GPU node",
-    ))
-    .attribute(key(
-        "instance_type_annotation",
-        DEFAULT_INSTANCE_TYPE_ANNOTATION,
-        "that pins an EC2 instance type",
-    ));
+    .attributes(job_policy_switches())
+    .attributes(job_annotation_keys());
     NestedBlock::single("job_policies", block)
+}
+
+fn job_policy_switches() -> Vec<Attribute> {
+    let switch = |name: &str, what: &str| {
+        Attribute::new(name, Type::Bool)
+            .optional()
+            .description(format!("{what} Default `true`."))
+    };
+    vec![
+        switch(
+            "spot_by_annotation",
+            "Pods annotated `<capacity_type_annotation>=spot` get the spot toleration and \
+             the `karpenter.sh/capacity-type: spot` node selector (`on-demand` likewise).",
+        ),
+        switch(
+            "zone_spread",
+            "Job pods spread across availability zones (`maxSkew: 1`, `ScheduleAnyway`).",
+        ),
+        switch(
+            "do_not_disrupt",
+            "Running job pods carry `karpenter.sh/do-not-disrupt`, so consolidation never \
+             stops a job.",
+        ),
+        switch(
+            "gpu",
+            "Pods annotated for a GPU get the GPU toleration and node selector.",
+        ),
+        switch(
+            "pinned_instance_type",
+            "Pods annotated with an instance type get a node selector for exactly that type.",
+        ),
+    ]
+}
+
+fn job_annotation_keys() -> Vec<Attribute> {
+    let key = |name: &str, default: &str, what: &str| {
+        Attribute::new(name, Type::String)
+            .optional()
+            .description(format!("Annotation key {what}. Default `{default}`."))
+    };
+    vec![
+        key(
+            "capacity_type_annotation",
+            DEFAULT_CAPACITY_TYPE_ANNOTATION,
+            "that asks for `spot` or `on-demand` capacity",
+        ),
+        key(
+            "gpu_annotation",
+            DEFAULT_GPU_ANNOTATION,
+            "that asks for a GPU node",
+        ),
+        key(
+            "instance_type_annotation",
+            DEFAULT_INSTANCE_TYPE_ANNOTATION,
+            "that pins an EC2 instance type",
+        ),
+    ]
 }

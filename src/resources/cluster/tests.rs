@@ -1,6 +1,7 @@
 use super::*;
 use crate::resources::testing::{
-    Case, assert_unknowns_tolerated, assert_valid, bad, config, run_cases,
+    Case, assert_hostile_values_never_panic, assert_unknowns_tolerated, assert_valid, bad, config,
+    run_cases,
 };
 use crate::resources::timeouts::Timeouts;
 use crate::value::Type;
@@ -247,6 +248,11 @@ fn bad_values_are_reported_at_their_attribute() {
         ),
     ];
     run_cases(&Cluster.schema().block, &good(), &cases, check);
+}
+
+#[test]
+fn hostile_values_never_panic() {
+    assert_hostile_values_never_panic(&Cluster.schema().block, &good(), check);
 }
 
 #[test]

@@ -157,7 +157,10 @@ impl LargestJob<'_> {
     }
 
     fn explain(&self, largest: &Instance) -> String {
-        let asked = |a: &Option<Amount>| a.as_ref().and_then(|a| a.field.str()).unwrap_or("-");
+        let asked = |a: &Option<Amount>| {
+            let text = a.as_ref().and_then(|a| a.field.str());
+            text.unwrap_or("-").to_string()
+        };
         format!(
             "Jobs may request {} CPU and {} memory, but no instance this NodePool may launch \
              has that much left for pods; the largest, {}, offers about {} CPU and {:.1}Gi. \

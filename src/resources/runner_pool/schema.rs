@@ -84,8 +84,9 @@ fn token_inputs() -> Vec<Attribute> {
             .sensitive()
             .write_only()
             .description(
-                "The runner token as a write-only value (Terraform 1.11+): never stored in plan or \
-             state. Bump `runner_token_wo_version` to roll out a new token. Set exactly one of \
+                "The runner token as a write-only value: never stored in plan or state on \
+             Terraform 1.11+ (older versions store it like `runner_token`). Bump \
+             `runner_token_wo_version` to roll out a new token. Set exactly one of \
              `runner_token` and `runner_token_wo`.",
             ),
         Attribute::new("runner_token_wo_version", Type::Number)

@@ -1,5 +1,8 @@
 use super::*;
-use crate::resources::testing::{Case, assert_unknowns_tolerated, assert_valid, bad, run_cases};
+use crate::resources::testing::{
+    Case, assert_hostile_values_never_panic, assert_unknowns_tolerated, assert_valid, bad,
+    run_cases,
+};
 use crate::resources::validate::Quantity;
 use crate::value::Type;
 use serde_json::{Value as Json, json};
@@ -361,6 +364,11 @@ fn bad_values_are_reported_at_their_attribute() {
     run_cases(&block, &good(), &pool_cases(), check);
     run_cases(&block, &good(), &job_cases(), check);
     run_cases(&block, &good(), &node_pool_cases(), check);
+}
+
+#[test]
+fn hostile_values_never_panic() {
+    assert_hostile_values_never_panic(&RunnerPool.schema().block, &good(), check);
 }
 
 #[test]

@@ -29,13 +29,6 @@ pub const IAM_POLICY: ArnKind = ArnKind {
     example: "arn:aws:iam::aws:policy/ReadOnlyAccess",
 };
 
-pub const EC2_INSTANCE_PROFILE: ArnKind = ArnKind {
-    what: "IAM instance profile",
-    service: "iam",
-    resource_prefix: "instance-profile/",
-    example: "arn:aws:iam::123456789012:instance-profile/ci-nodes",
-};
-
 /// A 12-digit AWS account ID.
 pub fn account_id(value: &str) -> Result<(), Problem> {
     let digits = value.chars().all(|c| c.is_ascii_digit());

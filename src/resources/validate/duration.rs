@@ -21,7 +21,7 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
         total += seconds;
         rest = tail;
     }
-    (!unsigned.is_empty() && total.is_finite()).then(|| Duration::from_secs_f64(total))
+    (!unsigned.is_empty()).then(|| Duration::try_from_secs_f64(total).ok())?
 }
 
 /// One `<number><unit>` term: its length in seconds and what follows it.

@@ -17,8 +17,8 @@ mod quantity;
 mod time_zone;
 
 pub use aws::{
-    ArnKind, EC2_INSTANCE_PROFILE, IAM_POLICY, IAM_ROLE, account_id, arn, availability_zone,
-    aws_region, instance_family, instance_size, instance_type, security_group_id, subnet_id,
+    ArnKind, IAM_POLICY, IAM_ROLE, account_id, arn, availability_zone, aws_region, instance_family,
+    instance_size, instance_type, security_group_id, subnet_id,
 };
 pub use cron::{CronExpression, schedule_cron};
 pub use duration::{go_duration, karpenter_duration, parse_go_duration};

@@ -1,5 +1,8 @@
 use super::*;
-use crate::resources::testing::{Case, assert_unknowns_tolerated, assert_valid, bad, run_cases};
+use crate::resources::testing::{
+    Case, assert_hostile_values_never_panic, assert_unknowns_tolerated, assert_valid, bad,
+    run_cases,
+};
 use crate::schema::Nesting;
 use crate::value::Type;
 use serde_json::{Value as Json, json};
@@ -234,6 +237,11 @@ fn cases() -> Vec<Case> {
 #[test]
 fn bad_values_are_reported_at_their_attribute() {
     run_cases(&WarmPool.schema().block, &good(), &cases(), check);
+}
+
+#[test]
+fn hostile_values_never_panic() {
+    assert_hostile_values_never_panic(&WarmPool.schema().block, &good(), check);
 }
 
 #[test]

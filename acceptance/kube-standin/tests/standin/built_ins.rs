@@ -40,7 +40,12 @@ async fn a_config_map_can_be_created_read_listed_applied_and_deleted() {
     let standin = start().await;
     let api: Api<ConfigMap> = Api::namespaced(standin.client.clone(), "default");
 
-    let created = api.create(&PostParams::default(), &config_map("runner", json!({"a": "1"}))).await;
+    let created = api
+        .create(
+            &PostParams::default(),
+            &config_map("runner", json!({"a": "1"})),
+        )
+        .await;
     let created = created.expect("create succeeds");
     let metadata = &created.metadata;
     assert!(metadata.uid.is_some() && metadata.creation_timestamp.is_some());
@@ -49,20 +54,38 @@ async fn a_config_map_can_be_created_read_listed_applied_and_deleted() {
     let read = api.get("runner").await.expect("get succeeds");
     assert_eq!(read.data, created.data);
 
-    let listed = api.list(&ListParams::default().labels("app=runner")).await.expect("list succeeds");
+    let listed = api
+        .list(&ListParams::default().labels("app=runner"))
+        .await
+        .expect("list succeeds");
     assert_eq!(listed.items.len(), 1);
-    let none = api.list(&ListParams::default().labels("app=other")).await.expect("list succeeds");
+    let none = api
+        .list(&ListParams::default().labels("app=other"))
+        .await
+        .expect("list succeeds");
     assert!(none.items.is_empty());
 
     let applied = config_map("runner", json!({"a": "1", "b": "2"}));
-    let applied = api.patch("runner", &apply_params(), &Patch::Apply(&applied)).await;
+    let applied = api
+        .patch("runner", &apply_params(), &Patch::Apply(&applied))
+        .await;
     let applied = applied.expect("apply succeeds");
     assert_eq!(applied.data.as_ref().map(|d| d.len()), Some(2));
-    let managers: Vec<String> =
-        applied.metadata.managed_fields.iter().flatten().filter_map(|e| e.manager.clone()).collect();
-    assert!(managers.contains(&MANAGER.to_owned()), "managers: {managers:?}");
+    let managers: Vec<String> = applied
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter_map(|e| e.manager.clone())
+        .collect();
+    assert!(
+        managers.contains(&MANAGER.to_owned()),
+        "managers: {managers:?}"
+    );
 
-    api.delete("runner", &DeleteParams::default()).await.expect("delete succeeds");
+    api.delete("runner", &DeleteParams::default())
+        .await
+        .expect("delete succeeds");
     let status = api_status(api.get("runner").await);
     assert_eq!((status.code, status.reason.as_str()), (404, "NotFound"));
     assert_eq!(status.message, "configmaps \"runner\" not found");
@@ -73,24 +96,52 @@ async fn applying_a_deployment_creates_it_and_bumps_generation_only_on_spec_chan
     let standin = start().await;
     let api: Api<Deployment> = Api::namespaced(standin.client.clone(), "default");
 
-    let first = api.patch("runner", &apply_params(), &Patch::Apply(&deployment("runner", 1))).await;
+    let first = api
+        .patch(
+            "runner",
+            &apply_params(),
+            &Patch::Apply(&deployment("runner", 1)),
+        )
+        .await;
     let first = first.expect("apply creates the deployment");
     assert_eq!(first.metadata.generation, Some(1));
 
-    let again = api.patch("runner", &apply_params(), &Patch::Apply(&deployment("runner", 1))).await;
+    let again = api
+        .patch(
+            "runner",
+            &apply_params(),
+            &Patch::Apply(&deployment("runner", 1)),
+        )
+        .await;
     let again = again.expect("the same apply succeeds");
-    assert_eq!(again.metadata.resource_version, first.metadata.resource_version);
+    assert_eq!(
+        again.metadata.resource_version,
+        first.metadata.resource_version
+    );
 
-    let scaled = api.patch("runner", &apply_params(), &Patch::Apply(&deployment("runner", 3))).await;
+    let scaled = api
+        .patch(
+            "runner",
+            &apply_params(),
+            &Patch::Apply(&deployment("runner", 3)),
+        )
+        .await;
     let scaled = scaled.expect("a changed apply succeeds");
     assert_eq!(scaled.metadata.generation, Some(2));
     assert_eq!(scaled.spec.and_then(|s| s.replicas), Some(3));
 
     let labelled = json!({"metadata": {"labels": {"team": "a"}}});
-    let labelled = api.patch("runner", &PatchParams::default(), &Patch::Merge(&labelled)).await;
-    assert_eq!(labelled.expect("merge patch succeeds").metadata.generation, Some(2));
+    let labelled = api
+        .patch("runner", &PatchParams::default(), &Patch::Merge(&labelled))
+        .await;
+    assert_eq!(
+        labelled.expect("merge patch succeeds").metadata.generation,
+        Some(2)
+    );
 
-    api.delete("runner", &DeleteParams::default()).await.expect("delete succeeds");
+    api.delete("runner", &DeleteParams::default())
+        .await
+        .expect("delete succeeds");
     assert_eq!(api_status(api.get("runner").await).code, 404);
 }
 
@@ -99,7 +150,9 @@ async fn a_field_owned_by_another_manager_conflicts_unless_the_apply_is_forced()
     let standin = start().await;
     let api: Api<ConfigMap> = Api::namespaced(standin.client.clone(), "default");
     let mine = config_map("shared", json!({"key": "ours"}));
-    api.patch("shared", &apply_params(), &Patch::Apply(&mine)).await.expect("first apply succeeds");
+    api.patch("shared", &apply_params(), &Patch::Apply(&mine))
+        .await
+        .expect("first apply succeeds");
 
     let theirs = config_map("shared", json!({"key": "theirs"}));
     let polite = PatchParams::apply("kubectl");
@@ -108,36 +161,60 @@ async fn a_field_owned_by_another_manager_conflicts_unless_the_apply_is_forced()
     assert!(status.message.contains(".data.key"), "{}", status.message);
 
     let forced = PatchParams::apply("kubectl").force();
-    let taken = api.patch("shared", &forced, &Patch::Apply(&theirs)).await.expect("forced apply succeeds");
-    assert_eq!(taken.data.and_then(|d| d.get("key").cloned()).as_deref(), Some("theirs"));
+    let taken = api
+        .patch("shared", &forced, &Patch::Apply(&theirs))
+        .await
+        .expect("forced apply succeeds");
+    assert_eq!(
+        taken.data.and_then(|d| d.get("key").cloned()).as_deref(),
+        Some("theirs")
+    );
 }
 
 #[tokio::test]
 async fn create_replace_and_patch_report_the_errors_a_real_server_reports() {
     let standin = start().await;
     let api: Api<ConfigMap> = Api::namespaced(standin.client.clone(), "default");
-    let created = api.create(&PostParams::default(), &config_map("c", json!({"a": "1"}))).await;
+    let created = api
+        .create(&PostParams::default(), &config_map("c", json!({"a": "1"})))
+        .await;
     let created = created.expect("create succeeds");
 
-    let again = api_status(api.create(&PostParams::default(), &config_map("c", json!({}))).await);
+    let again = api_status(
+        api.create(&PostParams::default(), &config_map("c", json!({})))
+            .await,
+    );
     assert_eq!((again.code, again.reason.as_str()), (409, "AlreadyExists"));
 
-    let mut stale = created.clone();
-    api.replace("c", &PostParams::default(), &created).await.expect("a current replace succeeds");
-    stale.data = Some([("a".to_owned(), "2".to_owned())].into());
-    let conflict = api_status(api.replace("c", &PostParams::default(), &stale).await);
+    let mut current = created.clone();
+    current.data = Some([("a".to_owned(), "2".to_owned())].into());
+    api.replace("c", &PostParams::default(), &current)
+        .await
+        .expect("a current replace succeeds");
+    let stale = api_status(api.replace("c", &PostParams::default(), &created).await);
+    let conflict = stale;
     assert_eq!((conflict.code, conflict.reason.as_str()), (409, "Conflict"));
 
     let strategic = Patch::Strategic(json!({"data": {"a": "3"}}));
     let unsupported = api_status(api.patch("c", &PatchParams::default(), &strategic).await);
-    assert_eq!((unsupported.code, unsupported.reason.as_str()), (415, "UnsupportedMediaType"));
+    assert_eq!(
+        (unsupported.code, unsupported.reason.as_str()),
+        (415, "UnsupportedMediaType")
+    );
 
     let bad_name = config_map("Not_A_Name", json!({}));
     let invalid = api_status(api.create(&PostParams::default(), &bad_name).await);
     assert_eq!((invalid.code, invalid.reason.as_str()), (422, "Invalid"));
-    assert!(invalid.message.contains("metadata.name: Invalid value: \"Not_A_Name\""));
+    assert!(
+        invalid
+            .message
+            .contains("metadata.name: Invalid value: \"Not_A_Name\"")
+    );
 
-    let missing = api_status(api.patch("nope", &PatchParams::default(), &Patch::Merge(json!({}))).await);
+    let missing = api_status(
+        api.patch("nope", &PatchParams::default(), &Patch::Merge(json!({})))
+            .await,
+    );
     assert_eq!(missing.code, 404);
     let gone = api_status(api.delete("nope", &DeleteParams::default()).await);
     assert_eq!((gone.code, gone.reason.as_str()), (404, "NotFound"));
@@ -148,19 +225,41 @@ async fn objects_in_a_missing_namespace_are_refused_and_deleting_a_namespace_emp
     let standin = start().await;
     let client = standin.client.clone();
     let in_team: Api<ConfigMap> = Api::namespaced(client.clone(), "team-a");
-    let orphan = api_status(in_team.create(&PostParams::default(), &config_map("c", json!({}))).await);
+    let orphan = api_status(
+        in_team
+            .create(&PostParams::default(), &config_map("c", json!({})))
+            .await,
+    );
     assert_eq!(orphan.code, 404);
     assert_eq!(orphan.message, "namespaces \"team-a\" not found");
 
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    let namespace: Namespace = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("valid");
-    let created = namespaces.create(&PostParams::default(), &namespace).await.expect("namespace created");
-    assert_eq!(created.status.and_then(|s| s.phase).as_deref(), Some("Active"));
-    in_team.create(&PostParams::default(), &config_map("c", json!({}))).await.expect("create succeeds");
+    let namespace: Namespace =
+        serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("valid");
+    let created = namespaces
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("namespace created");
+    assert_eq!(
+        created.status.and_then(|s| s.phase).as_deref(),
+        Some("Active")
+    );
+    in_team
+        .create(&PostParams::default(), &config_map("c", json!({})))
+        .await
+        .expect("create succeeds");
 
-    namespaces.delete("team-a", &DeleteParams::default()).await.expect("namespace deleted");
+    namespaces
+        .delete("team-a", &DeleteParams::default())
+        .await
+        .expect("namespace deleted");
+    let system = api_status(namespaces.delete("default", &DeleteParams::default()).await);
+    assert_eq!((system.code, system.reason.as_str()), (403, "Forbidden"));
     let all: Api<ConfigMap> = Api::all(client);
-    let left = all.list(&ListParams::default()).await.expect("list succeeds");
+    let left = all
+        .list(&ListParams::default())
+        .await
+        .expect("list succeeds");
     assert!(left.items.is_empty(), "left behind: {:?}", left.items);
 }
 
@@ -173,8 +272,14 @@ async fn a_secret_written_with_string_data_is_stored_base64_encoded() {
         "stringData": {"token": "glrt-secret"},
     }))
     .expect("a valid secret");
-    let created = api.create(&PostParams::default(), &secret).await.expect("create succeeds");
-    let token = created.data.and_then(|d| d.get("token").cloned()).expect("token stored in data");
+    let created = api
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("create succeeds");
+    let token = created
+        .data
+        .and_then(|d| d.get("token").cloned())
+        .expect("token stored in data");
     assert_eq!(token.0, b"glrt-secret");
     assert!(created.string_data.is_none());
     assert_eq!(created.type_.as_deref(), Some("Opaque"));

@@ -1,10 +1,12 @@
 //! Starting a stand-in and talking to it.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PatchParams};
 use kube::core::Status;
 use kube::{Client, Config};
+use kube_standin::crd::{self, Crd};
 use kube_standin::{Options, RunningServer};
 use serde_json::{Value, json};
 
@@ -13,7 +15,8 @@ pub const MANAGER: &str = "terraform-provider-ci";
 
 /// A running stand-in and a client for it.
 pub struct StandIn {
-    pub server: RunningServer,
+    /// Held for its lifetime: dropping it stops the server.
+    pub _server: RunningServer,
     pub client: Client,
 }
 
@@ -22,16 +25,26 @@ pub fn crd_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crds")
 }
 
+/// The shared CRDs, parsed once for all tests of this binary.
+fn shared_crds() -> &'static [Crd] {
+    static CRDS: OnceLock<Vec<Crd>> = OnceLock::new();
+    CRDS.get_or_init(|| crd::load_dir(&crd_dir(), &[]).expect("the shared CRDs load"))
+}
+
 /// Starts a stand-in with every shared CRD but those named in `without`.
 pub async fn start_without(without: &[&str]) -> StandIn {
-    let options = Options {
-        crd_dir: Some(crd_dir()),
-        without_crds: without.iter().map(|name| (*name).to_owned()).collect(),
-        ..Options::default()
-    };
-    let server = kube_standin::start(&options).await.expect("the stand-in starts");
+    let mut crds = shared_crds().to_vec();
+    let without: Vec<String> = without.iter().map(|name| (*name).to_owned()).collect();
+    crd::exclude(&mut crds, &without).expect("the CRDs to leave out exist");
+    let listen = Options::default().listen;
+    let server = kube_standin::start_with(listen, crds)
+        .await
+        .expect("the stand-in starts");
     let client = client_for(&server.url());
-    StandIn { server, client }
+    StandIn {
+        _server: server,
+        client,
+    }
 }
 
 /// Starts a stand-in with every shared CRD.
@@ -54,7 +67,13 @@ pub fn api_status<T: std::fmt::Debug>(result: Result<T, kube::Error>) -> Box<Sta
 }
 
 /// A dynamic API for a custom kind, cluster-wide.
-pub fn custom_api(client: &Client, group: &str, version: &str, kind: &str, plural: &str) -> Api<DynamicObject> {
+pub fn custom_api(
+    client: &Client,
+    group: &str,
+    version: &str,
+    kind: &str,
+    plural: &str,
+) -> Api<DynamicObject> {
     let resource = custom_resource(group, version, kind, plural);
     Api::all_with(client.clone(), &resource)
 }
@@ -71,7 +90,13 @@ pub fn node_pools(client: &Client) -> Api<DynamicObject> {
 
 /// Karpenter `EC2NodeClass`es (cluster-scoped).
 pub fn node_classes(client: &Client) -> Api<DynamicObject> {
-    custom_api(client, "karpenter.k8s.aws", "v1", "EC2NodeClass", "ec2nodeclasses")
+    custom_api(
+        client,
+        "karpenter.k8s.aws",
+        "v1",
+        "EC2NodeClass",
+        "ec2nodeclasses",
+    )
 }
 
 /// Server-side apply as the provider does it: its own manager, forced.

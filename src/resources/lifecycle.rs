@@ -1,0 +1,74 @@
+//! What a resource does beyond its schema and validation: how it plans,
+//! applies, reads and imports.
+//!
+//! Every method has a default, so a resource states only what differs. The
+//! defaults are honest about what is missing: a resource without an apply
+//! says so in an error instead of pretending to have created something.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::provider::config::ProviderConfig;
+use crate::value::Value;
+
+/// What an operation may use besides its own inputs.
+#[derive(Clone)]
+pub struct Context {
+    /// `None` until Terraform has called `ConfigureProvider`.
+    pub configuration: Option<Arc<ProviderConfig>>,
+    /// Cancelled when Terraform calls `StopProvider`.
+    pub stop: CancellationToken,
+}
+
+/// A state with the private bytes and diagnostics that go with it.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Null when the object is gone (read) or destroyed (apply).
+    pub state: Value,
+    /// Opaque to Terraform; handed back to us on the next call.
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Outcome {
+    /// An outcome that keeps `state` and reports `diagnostics`.
+    pub fn with(state: Value, diagnostics: Diagnostics) -> Self {
+        Outcome { state, private: Vec::new(), diagnostics }
+    }
+}
+
+/// The default apply: destroying is a no-op, creating and updating are not
+/// supported and say so, keeping the prior state so nothing is lost.
+pub fn unsupported_apply(type_name: &str, prior: Value, planned: &Value) -> Outcome {
+    if planned.is_null() {
+        return Outcome::with(Value::Null, Diagnostics::default());
+    }
+    let diagnostic = Diagnostic::error(
+        format!("Cannot apply {type_name}"),
+        format!(
+            "This version of the provider validates and plans {type_name} but cannot create \
+             or change it yet. Nothing was changed."
+        ),
+    );
+    Outcome::with(prior, diagnostic.into())
+}
+
+/// The default import: not supported, said plainly.
+pub fn unsupported_import(type_name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Cannot import {type_name}"),
+        format!("This version of the provider cannot import {type_name} yet."),
+    )
+    .into()
+}
+
+/// The default state upgrade: there is no older version to upgrade from.
+pub fn no_state_upgrade(type_name: &str, version: i64) -> Diagnostics {
+    Diagnostic::error(
+        "Cannot upgrade the stored state",
+        format!("{type_name} has no state upgrader from schema version {version}."),
+    )
+    .into()
+}
