@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use kube_standin::cli::{CliError, Options, USAGE};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -52,24 +52,46 @@ fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(async {
         let started = std::time::Instant::now();
         let server = kube_standin::start(&options).await?;
-        tracing::info!(elapsed_ms = started.elapsed().as_millis(), url = %server.url(), "serving");
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening {}", server.url())?;
-        stdout.flush()?;
-        drop(stdout);
-        wait_for_signal().await?;
+        // Handlers go in before the announcement: a test that reads the
+        // line and sends SIGTERM at once must see a clean exit.
+        let mut shutdown = Shutdown::install()?;
+        let elapsed_ms = started.elapsed().as_millis();
+        tracing::info!(elapsed_ms, url = %server.url(), "serving");
+        announce(&server.url())?;
+        shutdown.wait().await;
         server.stop().await;
         Ok(())
     })
 }
 
-/// Resolves on the first SIGTERM or SIGINT.
-async fn wait_for_signal() -> std::io::Result<()> {
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = interrupt.recv() => {}
+/// Prints the one line tests wait for, and flushes it.
+fn announce(url: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening {url}")?;
+    stdout.flush()
+}
+
+/// SIGTERM and SIGINT handlers.
+struct Shutdown {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Shutdown {
+    fn install() -> std::io::Result<Self> {
+        let terminate = signal(SignalKind::terminate())?;
+        let interrupt = signal(SignalKind::interrupt())?;
+        Ok(Self {
+            terminate,
+            interrupt,
+        })
     }
-    Ok(())
+
+    /// Resolves on the first SIGTERM or SIGINT.
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
 }

@@ -92,27 +92,25 @@ fn read_only(catalog: &Catalog, call: &Call<'_>) -> Result<Reply, ApiError> {
     if call.method != "GET" || call.query.watch {
         return Err(not_served(call.method, resource));
     }
-    let crds = catalog.crds().iter().map(|crd| crd.object.as_ref());
-    match &call.target.name {
-        Some(name) => crds
-            .into_iter()
-            .find(|crd| crd["metadata"]["name"] == name.as_str())
-            .map(|crd| Reply::ok(crd.clone()))
-            .ok_or_else(|| ApiError::NotFound {
-                resource: resource.qualified(),
-                name: name.clone(),
-            }),
-        None => {
-            let items: Vec<&Value> = crds.collect();
-            Ok(Reply::ok(list_body(
-                resource,
-                filter(items, call.query)?,
-                1,
-            )))
-        }
-    }
-}
-
+    let crds: Vec<&Value> = catalog
+        .crds()
+        .iter()
+        .map(|crd| crd.object.as_ref())
+        .collect();
+    let Some(name) = &call.target.name else {
+        let items = filter(crds, call.query)?;
+        return Ok(Reply::ok(list_body(resource, items, 1)));
+    };
+    let found = crds
+        .into_iter()
+        .find(|crd| crd["metadata"]["name"] == name.as_str());
+    let not_found = || ApiError::NotFound {
+        resource: resource.qualified(),
+        name: name.clone(),
+    };
+    found
+        .map(|crd| Reply::ok(crd.clone()))
+        .ok_or_else(not_found)
 }
 
 /// The object as served at the requested version.
