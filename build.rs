@@ -2,7 +2,11 @@
 //! compiler, so a fresh machine needs no system `protoc`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    const FILES: [&str; 3] = ["tfplugin6.proto", "grpc_controller.proto", "grpc_stdio.proto"];
+    const FILES: [&str; 3] = [
+        "tfplugin6.proto",
+        "grpc_controller.proto",
+        "grpc_stdio.proto",
+    ];
     println!("cargo:rerun-if-changed=proto");
 
     let descriptors = protox::compile(FILES, ["proto"])?;

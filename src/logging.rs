@@ -27,9 +27,14 @@ pub mod fields {
     pub const REQUEST_ID: &str = "tf_req_id";
 }
 
+/// The target prefix of this crate's own spans and events.
+const CRATE: &str = "terraform_provider_ci";
+
 /// Installs the JSON logger at the level in `TF_LOG_PROVIDER` or `TF_LOG`.
 pub fn init_from_env() {
-    let setting = std::env::var("TF_LOG_PROVIDER").or_else(|_| std::env::var("TF_LOG")).ok();
+    let setting = std::env::var("TF_LOG_PROVIDER")
+        .or_else(|_| std::env::var("TF_LOG"))
+        .ok();
     let Some(level) = setting.as_deref().and_then(level_from_setting) else {
         return;
     };
@@ -64,7 +69,15 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
-        *metadata.level() <= self.max_level
+        // HTTP/2 and TLS internals would drown the provider's own lines at
+        // debug and trace; only their warnings are worth Terraform's log.
+        let ours = metadata.target().starts_with(CRATE);
+        let max_level = if ours {
+            self.max_level
+        } else {
+            self.max_level.min(Level::WARN)
+        };
+        *metadata.level() <= max_level
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
@@ -79,7 +92,10 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
-            let mut visitor = JsonVisitor { fields: std::mem::take(fields), message: None };
+            let mut visitor = JsonVisitor {
+                fields: std::mem::take(fields),
+                message: None,
+            };
             values.record(&mut visitor);
             *fields = visitor.fields;
         }
@@ -99,7 +115,10 @@ where
         line.extend(visitor.fields);
         let metadata = event.metadata();
         line.insert("@level".into(), level_name(*metadata.level()).into());
-        line.insert("@message".into(), visitor.message.unwrap_or_default().into());
+        line.insert(
+            "@message".into(),
+            visitor.message.unwrap_or_default().into(),
+        );
         line.insert("@module".into(), module_name(metadata.target()).into());
         line.insert("@timestamp".into(), timestamp(SystemTime::now()).into());
         write_line(&Json::Object(line));
@@ -125,8 +144,10 @@ fn level_name(level: Level) -> &'static str {
 /// `terraform_provider_ci::server` becomes `ci.server`; go-plugin adds the
 /// plugin's own name in front.
 fn module_name(target: &str) -> String {
-    let rest = target.strip_prefix("terraform_provider_ci").unwrap_or(target);
-    format!("ci{}", rest.replace("::", "."))
+    match target.strip_prefix(CRATE) {
+        Some(rest) => format!("ci{}", rest.replace("::", ".")),
+        None => target.replace("::", "."),
+    }
 }
 
 /// Collects an event's or span's fields as JSON.
@@ -197,9 +218,8 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524
-        - day_of_era / 146_096)
-        / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
@@ -244,5 +264,6 @@ mod tests {
     #[test]
     fn module_names_drop_the_crate_prefix() {
         assert_eq!(module_name("terraform_provider_ci::server"), "ci.server");
+        assert_eq!(module_name("h2::codec"), "h2.codec");
     }
 }

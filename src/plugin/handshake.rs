@@ -49,7 +49,11 @@ pub fn negotiate(lookup: impl Fn(&str) -> Option<String>) -> Result<(), Handshak
     let speaks_ours = offered
         .split(',')
         .any(|version| version.trim().parse() == Ok(PROTOCOL_VERSION));
-    if speaks_ours { Ok(()) } else { Err(HandshakeError::UnsupportedProtocol { offered }) }
+    if speaks_ours {
+        Ok(())
+    } else {
+        Err(HandshakeError::UnsupportedProtocol { offered })
+    }
 }
 
 /// The line Terraform reads from stdout, newline included.
@@ -57,7 +61,9 @@ pub fn negotiate(lookup: impl Fn(&str) -> Option<String>) -> Result<(), Handshak
 /// `server_cert_der` is `None` when TLS is disabled; the certificate is
 /// base64 *without* padding, since go-plugin's decoder rejects `=`.
 pub fn line(socket_path: &str, server_cert_der: Option<&[u8]>) -> String {
-    let cert = server_cert_der.map(|der| STANDARD_NO_PAD.encode(der)).unwrap_or_default();
+    let cert = server_cert_der
+        .map(|der| STANDARD_NO_PAD.encode(der))
+        .unwrap_or_default();
     format!("{CORE_PROTOCOL_VERSION}|{PROTOCOL_VERSION}|unix|{socket_path}|grpc|{cert}\n")
 }
 
@@ -66,7 +72,12 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+        move |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -78,14 +89,20 @@ mod tests {
     #[test]
     fn negotiation_accepts_version_six_in_any_order() {
         for offered in ["6", "5,6", "6,5", " 5, 6 "] {
-            let vars = [(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE), ("PLUGIN_PROTOCOL_VERSIONS", offered)];
+            let vars = [
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("PLUGIN_PROTOCOL_VERSIONS", offered),
+            ];
             assert_eq!(negotiate(env(&vars)), Ok(()), "offered {offered}");
         }
     }
 
     #[test]
     fn negotiation_refuses_a_terraform_without_version_six() {
-        let vars = [(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE), ("PLUGIN_PROTOCOL_VERSIONS", "4,5")];
+        let vars = [
+            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+            ("PLUGIN_PROTOCOL_VERSIONS", "4,5"),
+        ];
         let error = negotiate(env(&vars)).unwrap_err();
         assert!(matches!(error, HandshakeError::UnsupportedProtocol { .. }));
     }

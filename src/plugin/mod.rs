@@ -65,7 +65,9 @@ pub fn run() -> Result<(), RunError> {
     crate::logging::init_from_env();
     install_panic_hook();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let result = runtime.block_on(serve(std::env::var("PLUGIN_CLIENT_CERT").ok()));
     runtime.shutdown_timeout(SHUTDOWN_GRACE);
     result
@@ -82,7 +84,10 @@ pub async fn serve(client_cert_pem: Option<String>) -> Result<(), RunError> {
 
     let router = services(shutdown.clone()).await;
     let certificate = tls.as_ref().map(|tls| tls.certificate_der.as_slice());
-    announce(&handshake::line(&dir.socket_path().to_string_lossy(), certificate))?;
+    announce(&handshake::line(
+        &dir.socket_path().to_string_lossy(),
+        certificate,
+    ))?;
 
     let incoming = socket::incoming(listener, tls.map(|tls| tls.config));
     let serving = router.serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
@@ -97,17 +102,20 @@ pub async fn serve(client_cert_pem: Option<String>) -> Result<(), RunError> {
 async fn services(shutdown: CancellationToken) -> tonic::transport::server::Router {
     let (health, health_service) = tonic_health::server::health_reporter();
     // go-plugin pings the service named "plugin".
-    health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
-    let provider = crate::proto::tfplugin6::provider_server::ProviderServer::new(
-        ProviderServer::new(),
-    )
-    .max_decoding_message_size(MAX_MESSAGE_BYTES)
-    .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let provider =
+        crate::proto::tfplugin6::provider_server::ProviderServer::new(ProviderServer::new())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
     Server::builder()
         .add_service(health_service)
-        .add_service(GrpcControllerServer::new(controller::Controller::new(shutdown.clone())))
+        .add_service(GrpcControllerServer::new(controller::Controller::new(
+            shutdown.clone(),
+        )))
         .add_service(GrpcStdioServer::new(controller::Stdio::new(shutdown)))
         .add_service(provider)
 }

@@ -37,7 +37,10 @@ impl SocketDir {
                 Err(error) => return Err(error),
             }
         }
-        Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free socket directory name"))
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free socket directory name",
+        ))
     }
 
     pub fn socket_path(&self) -> PathBuf {
@@ -103,8 +106,14 @@ async fn admit(
         None => Connection::Plain(stream),
         Some(acceptor) => match acceptor.accept(stream).await {
             Ok(tls) => Connection::Tls(Box::new(tls)),
-            Err(error) => {
+            // A bad or missing certificate is worth a warning; a client
+            // hanging up mid-handshake (gRPC redialling while we exit) is not.
+            Err(error) if error.kind() == io::ErrorKind::InvalidData => {
                 tracing::warn!(%error, "refused a connection that failed mutual TLS");
+                return;
+            }
+            Err(error) => {
+                tracing::debug!(%error, "a connection closed during the TLS handshake");
                 return;
             }
         },

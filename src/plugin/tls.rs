@@ -62,7 +62,10 @@ pub fn server(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
     // gRPC clients insist on HTTP/2 being negotiated through ALPN.
     config.alpn_protocols = vec![b"h2".to_vec()];
 
-    Ok(ServerTls { certificate_der: certificate.to_vec(), config: Arc::new(config) })
+    Ok(ServerTls {
+        certificate_der: certificate.to_vec(),
+        config: Arc::new(config),
+    })
 }
 
 /// A self-signed certificate shaped like go-plugin's: CN and SAN
@@ -72,8 +75,12 @@ fn server_certificate(
 ) -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "terraform-provider-ci");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "terraform-provider-ci");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -81,8 +88,10 @@ fn server_certificate(
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages =
-        vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::seconds(BACKDATE_SECONDS);
     params.not_after = now + time::Duration::hours(VALIDITY_HOURS);
@@ -113,7 +122,10 @@ pub struct PinnedClient {
 
 impl PinnedClient {
     pub fn new(der: Vec<u8>, provider: &CryptoProvider) -> Self {
-        PinnedClient { der, algorithms: provider.signature_verification_algorithms }
+        PinnedClient {
+            der,
+            algorithms: provider.signature_verification_algorithms,
+        }
     }
 }
 
@@ -135,7 +147,9 @@ impl ClientCertVerifier for PinnedClient {
         if end_entity.as_ref() == self.der.as_slice() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 

@@ -35,7 +35,11 @@ pub struct Outcome {
 impl Outcome {
     /// An outcome that keeps `state` and reports `diagnostics`.
     pub fn with(state: Value, diagnostics: Diagnostics) -> Self {
-        Outcome { state, private: Vec::new(), diagnostics }
+        Outcome {
+            state,
+            private: Vec::new(),
+            diagnostics,
+        }
     }
 }
 

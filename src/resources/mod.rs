@@ -61,9 +61,18 @@ pub trait Resource: Send + Sync + 'static {
     }
 
     /// Observes the real objects behind `current`; a null state means gone.
-    async fn read(&self, context: &Context, current: Value, private: Vec<u8>) -> Result<Outcome, Diagnostics> {
+    async fn read(
+        &self,
+        context: &Context,
+        current: Value,
+        private: Vec<u8>,
+    ) -> Result<Outcome, Diagnostics> {
         let _ = context;
-        Ok(Outcome { state: current, private, diagnostics: Diagnostics::default() })
+        Ok(Outcome {
+            state: current,
+            private,
+            diagnostics: Diagnostics::default(),
+        })
     }
 
     /// Carries out a planned change. On failure the outcome holds the best

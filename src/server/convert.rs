@@ -21,7 +21,9 @@ pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diag
         msgpack::decode(&value.msgpack, ty).map_err(|e| (e.path().clone(), e.to_string()))
     };
     decoded.map_err(|(path, message)| {
-        Diagnostic::error("Cannot decode a value from Terraform", message).at(path).into()
+        Diagnostic::error("Cannot decode a value from Terraform", message)
+            .at(path)
+            .into()
     })
 }
 
@@ -33,7 +35,10 @@ pub fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics>
             format!("This is a bug in the provider: {error}"),
         ))
     })?;
-    Ok(pb::DynamicValue { msgpack: bytes, json: Vec::new() })
+    Ok(pb::DynamicValue {
+        msgpack: bytes,
+        json: Vec::new(),
+    })
 }
 
 /// Diagnostics as the protocol carries them.
@@ -57,8 +62,12 @@ fn diagnostic(diagnostic: Diagnostic) -> pb::Diagnostic {
 
 /// A path as the protocol carries it.
 pub fn attribute_path(path: &Path) -> pb::AttributePath {
-    let steps = path.0.iter().map(|step| pb::attribute_path::Step { selector: Some(selector(step)) });
-    pb::AttributePath { steps: steps.collect() }
+    let steps = path.0.iter().map(|step| pb::attribute_path::Step {
+        selector: Some(selector(step)),
+    });
+    pb::AttributePath {
+        steps: steps.collect(),
+    }
 }
 
 fn selector(step: &Step) -> Selector {
@@ -71,7 +80,10 @@ fn selector(step: &Step) -> Selector {
 
 /// A schema as the protocol carries it.
 pub fn schema(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block(&schema.block, schema.version)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block(&schema.block, schema.version)),
+    }
 }
 
 fn block(block: &Block, version: i64) -> pb::schema::Block {

@@ -68,7 +68,14 @@ impl ProviderServer {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.block.value_type();
-                (resource.type_name(), Registered { resource, schema, ty })
+                (
+                    resource.type_name(),
+                    Registered {
+                        resource,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         let schema_response = schema_response(&provider_schema, &resources);
@@ -80,7 +87,9 @@ impl ProviderServer {
             stop: CancellationToken::new(),
             next_request: AtomicU64::new(1),
         };
-        ProviderServer { inner: Arc::new(inner) }
+        ProviderServer {
+            inner: Arc::new(inner),
+        }
     }
 
     /// A token cancelled when Terraform calls `StopProvider`.
@@ -117,7 +126,12 @@ fn schema_response(
 impl Inner {
     fn span(&self, rpc: &'static str, type_name: &str) -> tracing::Span {
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
-        tracing::info_span!("rpc", tf_rpc = rpc, tf_resource_type = type_name, tf_req_id = id)
+        tracing::info_span!(
+            "rpc",
+            tf_rpc = rpc,
+            tf_resource_type = type_name,
+            tf_req_id = id
+        )
     }
 
     fn resource(&self, type_name: &str) -> Result<&Registered, Diagnostics> {
@@ -131,8 +145,15 @@ impl Inner {
     }
 
     fn context(&self) -> Context {
-        let configuration = self.configuration.read().ok().and_then(|guard| guard.clone());
-        Context { configuration, stop: self.stop.clone() }
+        let configuration = self
+            .configuration
+            .read()
+            .ok()
+            .and_then(|guard| guard.clone());
+        Context {
+            configuration,
+            stop: self.stop.clone(),
+        }
     }
 }
 
@@ -153,7 +174,9 @@ impl Provider for ProviderServer {
         let _span = self.inner.span("GetMetadata", "").entered();
         let resources = self.inner.resources.keys();
         let resources = resources
-            .map(|name| pb::get_metadata::ResourceMetadata { type_name: name.to_string() })
+            .map(|name| pb::get_metadata::ResourceMetadata {
+                type_name: name.to_string(),
+            })
             .collect();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
@@ -188,7 +211,10 @@ impl Provider for ProviderServer {
             text: format!("This provider has no function \"{name}\"."),
             function_argument: None,
         };
-        Ok(Response::new(pb::call_function::Response { result: None, error: Some(error) }))
+        Ok(Response::new(pb::call_function::Response {
+            result: None,
+            error: Some(error),
+        }))
     }
 
     async fn validate_provider_config(
@@ -203,7 +229,9 @@ impl Provider for ProviderServer {
             Err(diagnostics) => diagnostics,
         };
         let diagnostics = convert::diagnostics(diagnostics);
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn validate_resource_config(
@@ -211,13 +239,21 @@ impl Provider for ProviderServer {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let _span = self.inner.span("ValidateResourceConfig", &request.type_name).entered();
-        let diagnostics = self.inner.resource(&request.type_name).and_then(|registered| {
-            let config = convert::decode(request.config.as_ref(), &registered.ty)?;
-            Ok(registered.resource.validate(&config))
-        });
+        let _span = self
+            .inner
+            .span("ValidateResourceConfig", &request.type_name)
+            .entered();
+        let diagnostics = self
+            .inner
+            .resource(&request.type_name)
+            .and_then(|registered| {
+                let config = convert::decode(request.config.as_ref(), &registered.ty)?;
+                Ok(registered.resource.validate(&config))
+            });
         let diagnostics = convert::diagnostics(diagnostics.unwrap_or_else(|d| d));
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics }))
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -225,9 +261,14 @@ impl Provider for ProviderServer {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let _span = self.inner.span("ValidateDataResourceConfig", &request.type_name).entered();
+        let _span = self
+            .inner
+            .span("ValidateDataResourceConfig", &request.type_name)
+            .entered();
         let diagnostics = convert::diagnostics(no_data_source(&request.type_name));
-        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics }))
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn configure_provider(
@@ -247,7 +288,9 @@ impl Provider for ProviderServer {
                 Diagnostics::default()
             });
         let diagnostics = convert::diagnostics(diagnostics.unwrap_or_else(|d| d));
-        Ok(Response::new(pb::configure_provider::Response { diagnostics }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics,
+        }))
     }
 
     async fn stop_provider(
@@ -265,20 +308,29 @@ impl Provider for ProviderServer {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let _span = self.inner.span("UpgradeResourceState", &request.type_name).entered();
-        let result = self.inner.resource(&request.type_name).and_then(|registered| {
-            let raw = request.raw_state.unwrap_or_default();
-            if raw.json.is_empty() && !raw.flatmap.is_empty() {
-                return Err(state::flatmap_refused());
-            }
-            let state = state::upgrade(registered, request.version, &raw.json)?;
-            convert::encode(&state, &registered.ty)
-        });
+        let _span = self
+            .inner
+            .span("UpgradeResourceState", &request.type_name)
+            .entered();
+        let result = self
+            .inner
+            .resource(&request.type_name)
+            .and_then(|registered| {
+                let raw = request.raw_state.unwrap_or_default();
+                if raw.json.is_empty() && !raw.flatmap.is_empty() {
+                    return Err(state::flatmap_refused());
+                }
+                let state = state::upgrade(registered, request.version, &raw.json)?;
+                convert::encode(&state, &registered.ty)
+            });
         let (upgraded_state, diagnostics) = match result {
             Ok(state) => (Some(state), Vec::new()),
             Err(diagnostics) => (None, convert::diagnostics(diagnostics)),
         };
-        Ok(Response::new(pb::upgrade_resource_state::Response { upgraded_state, diagnostics }))
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics,
+        }))
     }
 
     async fn read_resource(
@@ -291,13 +343,19 @@ impl Provider for ProviderServer {
             let registered = self.inner.resource(&request.type_name)?;
             let current = convert::decode(request.current_state.as_ref(), &registered.ty)?;
             let context = self.inner.context();
-            let read = registered.resource.read(&context, current, request.private).await?;
+            let read = registered
+                .resource
+                .read(&context, current, request.private)
+                .await?;
             let new_state = convert::encode(&read.state, &registered.ty)?;
-            Ok((pb::read_resource::Response {
-                new_state: Some(new_state),
-                private: read.private,
-                ..Default::default()
-            }, read.diagnostics))
+            Ok((
+                pb::read_resource::Response {
+                    new_state: Some(new_state),
+                    private: read.private,
+                    ..Default::default()
+                },
+                read.diagnostics,
+            ))
         }
         .instrument(span)
         .await;
@@ -314,20 +372,30 @@ impl Provider for ProviderServer {
         let request = request.into_inner();
         let span = self.inner.span("PlanResourceChange", &request.type_name);
         let _entered = span.enter();
-        let result = self.inner.resource(&request.type_name).and_then(|registered| {
-            let decode = |value| convert::decode(value, &registered.ty);
-            let prior = decode(request.prior_state.as_ref())?;
-            let proposed = decode(request.proposed_new_state.as_ref())?;
-            let config = decode(request.config.as_ref())?;
-            let planned = state::plan(registered, &prior, &proposed, &config)?;
-            let requires_replace = planned.requires_replace.iter().map(convert::attribute_path).collect();
-            Ok((pb::plan_resource_change::Response {
-                planned_state: Some(convert::encode(&planned.state, &registered.ty)?),
-                requires_replace,
-                planned_private: request.prior_private,
-                ..Default::default()
-            }, planned.diagnostics))
-        });
+        let result = self
+            .inner
+            .resource(&request.type_name)
+            .and_then(|registered| {
+                let decode = |value| convert::decode(value, &registered.ty);
+                let prior = decode(request.prior_state.as_ref())?;
+                let proposed = decode(request.proposed_new_state.as_ref())?;
+                let config = decode(request.config.as_ref())?;
+                let planned = state::plan(registered, &prior, &proposed, &config)?;
+                let requires_replace = planned
+                    .requires_replace
+                    .iter()
+                    .map(convert::attribute_path)
+                    .collect();
+                Ok((
+                    pb::plan_resource_change::Response {
+                        planned_state: Some(convert::encode(&planned.state, &registered.ty)?),
+                        requires_replace,
+                        planned_private: request.prior_private,
+                        ..Default::default()
+                    },
+                    planned.diagnostics,
+                ))
+            });
         let (response, diagnostics) = all_diagnostics(result);
         let mut response = response.unwrap_or_default();
         response.diagnostics = convert::diagnostics(diagnostics);
@@ -352,11 +420,14 @@ impl Provider for ProviderServer {
                 .apply(&context, prior, planned, config, request.planned_private)
                 .await;
             let new_state = convert::encode(&applied.state, &registered.ty)?;
-            Ok((pb::apply_resource_change::Response {
-                new_state: Some(new_state),
-                private: applied.private,
-                ..Default::default()
-            }, applied.diagnostics))
+            Ok((
+                pb::apply_resource_change::Response {
+                    new_state: Some(new_state),
+                    private: applied.private,
+                    ..Default::default()
+                },
+                applied.diagnostics,
+            ))
         }
         .instrument(span)
         .await;
@@ -401,7 +472,10 @@ impl Provider for ProviderServer {
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let _span = self.inner.span("MoveResourceState", &request.target_type_name).entered();
+        let _span = self
+            .inner
+            .span("MoveResourceState", &request.target_type_name)
+            .entered();
         let diagnostics = Diagnostic::error(
             "Cannot move state into this resource type",
             format!(
@@ -421,9 +495,15 @@ impl Provider for ProviderServer {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let request = request.into_inner();
-        let _span = self.inner.span("ReadDataSource", &request.type_name).entered();
+        let _span = self
+            .inner
+            .span("ReadDataSource", &request.type_name)
+            .entered();
         let diagnostics = convert::diagnostics(no_data_source(&request.type_name));
-        Ok(Response::new(pb::read_data_source::Response { diagnostics, ..Default::default() }))
+        Ok(Response::new(pb::read_data_source::Response {
+            diagnostics,
+            ..Default::default()
+        }))
     }
 }
 

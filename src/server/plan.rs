@@ -46,7 +46,9 @@ pub fn mark_computed_unknown(
     };
     let mut planned = proposed_attrs.clone();
     for attribute in &block.attributes {
-        let configured = config_attrs.get(&attribute.name).is_some_and(|v| !v.is_null());
+        let configured = config_attrs
+            .get(&attribute.name)
+            .is_some_and(|v| !v.is_null());
         let keep = stable.contains(&attribute.name.as_str())
             && planned.get(&attribute.name).is_some_and(|v| !v.is_null());
         if attribute.computed && !configured && !keep {

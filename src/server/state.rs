@@ -49,7 +49,11 @@ pub fn plan(
         Change::Update => requires_replace(prior, &state, &registered.resource.replace_on()),
         _ => Vec::new(),
     };
-    Ok(Planned { state, requires_replace, diagnostics })
+    Ok(Planned {
+        state,
+        requires_replace,
+        diagnostics,
+    })
 }
 
 /// Brings stored JSON state written at `version` to the current schema.
@@ -75,9 +79,16 @@ pub fn upgrade(registered: &Registered, version: i64, json: &[u8]) -> Result<Val
     })
 }
 
-fn upgrade_json(registered: &Registered, version: i64, json: &[u8]) -> Result<Vec<u8>, Diagnostics> {
+fn upgrade_json(
+    registered: &Registered,
+    version: i64,
+    json: &[u8],
+) -> Result<Vec<u8>, Diagnostics> {
     let old: serde_json::Value = serde_json::from_slice(json).map_err(|error| {
-        Diagnostics::from(Diagnostic::error("Cannot read the stored state", error.to_string()))
+        Diagnostics::from(Diagnostic::error(
+            "Cannot read the stored state",
+            error.to_string(),
+        ))
     })?;
     let upgraded = registered.resource.upgrade_state(version, old)?;
     Ok(upgraded.to_string().into_bytes())

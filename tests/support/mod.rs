@@ -74,22 +74,37 @@ pub fn launch(client: Option<&ClientIdentity>) -> Plugin {
     let mut child = command.spawn().expect("provider binary starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut handshake = String::new();
-    BufReader::new(stdout).read_line(&mut handshake).expect("handshake line");
+    BufReader::new(stdout)
+        .read_line(&mut handshake)
+        .expect("handshake line");
 
     let fields: Vec<&str> = handshake.trim_end().split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line {handshake:?}");
     let server_cert = (!fields[5].is_empty()).then(|| {
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(fields[5]).expect("base64 cert")
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(fields[5])
+            .expect("base64 cert")
     });
     let socket = PathBuf::from(fields[3]);
-    Plugin { child, socket, server_cert, handshake }
+    Plugin {
+        child,
+        socket,
+        server_cert,
+        handshake,
+    }
 }
 
 /// Connects over mutual TLS presenting `identity`, trusting only the
 /// server certificate from the handshake.
-pub async fn connect(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+pub async fn connect(
+    plugin: &Plugin,
+    identity: Option<&ClientIdentity>,
+) -> Result<Channel, tonic::transport::Error> {
     let socket = plugin.socket.clone();
-    let tls = plugin.server_cert.clone().map(|cert| tls_config(cert, identity));
+    let tls = plugin
+        .server_cert
+        .clone()
+        .map(|cert| tls_config(cert, identity));
     Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_: Uri| {
             let socket = socket.clone();
@@ -110,7 +125,9 @@ async fn dial(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) -> std::i
         return Ok(TokioIo::new(Box::new(stream)));
     };
     let name = ServerName::try_from("localhost").expect("server name");
-    let stream = tokio_rustls::TlsConnector::from(tls).connect(name, stream).await?;
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, stream)
+        .await?;
     Ok(TokioIo::new(Box::new(stream)))
 }
 
@@ -118,9 +135,15 @@ pub fn provider_client(channel: Channel) -> ProviderClient<Channel> {
     ProviderClient::new(channel).max_decoding_message_size(256 << 20)
 }
 
-fn tls_config(server_cert: Vec<u8>, identity: Option<&ClientIdentity>) -> Arc<rustls::ClientConfig> {
+fn tls_config(
+    server_cert: Vec<u8>,
+    identity: Option<&ClientIdentity>,
+) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = Arc::new(PinnedServer { der: server_cert, provider: provider.clone() });
+    let verifier = Arc::new(PinnedServer {
+        der: server_cert,
+        provider: provider.clone(),
+    });
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("protocol versions")
@@ -128,7 +151,10 @@ fn tls_config(server_cert: Vec<u8>, identity: Option<&ClientIdentity>) -> Arc<ru
         .with_custom_certificate_verifier(verifier);
     let mut config = match identity {
         Some(identity) => builder
-            .with_client_auth_cert(vec![identity.der.clone()], PrivateKeyDer::Pkcs8(identity.key.clone_key()))
+            .with_client_auth_cert(
+                vec![identity.der.clone()],
+                PrivateKeyDer::Pkcs8(identity.key.clone_key()),
+            )
             .expect("client certificate"),
         None => builder.with_no_client_auth(),
     };
@@ -156,7 +182,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.der.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
 
@@ -181,6 +209,8 @@ impl ServerCertVerifier for PinnedServer {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

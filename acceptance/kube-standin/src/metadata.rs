@@ -51,6 +51,79 @@ impl NameRule {
     }
 }
 
+const QUALIFIED_NAME_HELP: &str = "name part must consist of alphanumeric characters, '-', '_' \
+    or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  \
+    or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+const LABEL_VALUE_HELP: &str = "a valid label must be an empty string or consist of alphanumeric \
+    characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. \
+    'MyValue',  or 'my_value',  or '12345', regex used for validation is \
+    '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+/// Checks `metadata.labels` keys and values and `metadata.annotations`
+/// keys, as the real server does for every kind.
+pub fn check_labels_and_annotations(metadata: &Value) -> Vec<FieldError> {
+    let path = FieldPath::root().child("metadata");
+    let mut errors = Vec::new();
+    let entries = |field: &str| metadata[field].as_object().into_iter().flatten();
+    for (key, value) in entries("labels") {
+        let labels = path.child("labels");
+        errors.extend(check_qualified_name(&labels, key));
+        let text = value.as_str().unwrap_or_default();
+        if let Some(detail) = label_value_problem(text) {
+            errors.push(FieldError::invalid(
+                labels,
+                Value::String(text.to_owned()),
+                detail,
+            ));
+        }
+    }
+    for (key, _) in entries("annotations") {
+        errors.extend(check_qualified_name(&path.child("annotations"), key));
+    }
+    errors
+}
+
+/// `prefix/name` or `name`: the prefix a DNS subdomain, the name up to 63
+/// characters of the label alphabet.
+fn check_qualified_name(path: &FieldPath, key: &str) -> Option<FieldError> {
+    let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+    let detail = match (prefix, name) {
+        (_, "") => "name part must be non-empty",
+        (_, name) if name.len() > 63 => "name part must be no more than 63 characters",
+        (_, name) if !is_label_text(name) => QUALIFIED_NAME_HELP,
+        (prefix, _) if key.contains('/') && !is_subdomain(prefix) => {
+            "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
+             characters, '-' or '.', and must start and end with an alphanumeric character"
+        }
+        _ => return None,
+    };
+    Some(FieldError::invalid(
+        path.clone(),
+        Value::String(key.to_owned()),
+        detail,
+    ))
+}
+
+fn label_value_problem(text: &str) -> Option<&'static str> {
+    match text {
+        "" => None,
+        text if text.len() > 63 => Some("must be no more than 63 characters"),
+        text if !is_label_text(text) => Some(LABEL_VALUE_HELP),
+        _ => None,
+    }
+}
+
+/// Alphanumerics, `-`, `_` and `.`, starting and ending alphanumeric.
+fn is_label_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let edge_ok = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let inner_ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b));
+    edge_ok(bytes.first()) && edge_ok(bytes.last()) && inner_ok
+}
+
 fn is_label(text: &str) -> bool {
     let bytes = text.as_bytes();
     let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
@@ -157,6 +230,19 @@ mod tests {
         assert_eq!(uid.len(), 36);
         assert_eq!(&uid[14..15], "4");
         assert_ne!(uid, new_uid());
+    }
+
+    #[test]
+    fn label_keys_and_values_follow_the_label_alphabet() {
+        let metadata = serde_json::json!({
+            "labels": {"ci.example.com/pool": "team-a", "bad key!": "x", "ok": "bad value!"},
+            "annotations": {"example.com/note": "anything goes here"},
+        });
+        let errors = check_labels_and_annotations(&metadata);
+        let values: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{values:?}");
+        assert!(values[0].starts_with("metadata.labels: Invalid value: \"bad key!\""));
+        assert!(values[1].starts_with("metadata.labels: Invalid value: \"bad value!\""));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT, WARNING};
+use hyper::header::{ACCEPT, CONTENT_TYPE, USER_AGENT, WARNING};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -215,41 +215,31 @@ impl ApiServer {
 
     async fn answer(&self, request: Request<Incoming>) -> Result<Reply, ApiError> {
         let (parts, body) = request.into_parts();
-        let header = |name| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
         let method = parts.method.as_str();
         let path = parts.uri.path();
         if let Some(hook) = path.strip_prefix("/__standin/") {
             return self.hook(method, hook);
         }
-        let body = body
-            .collect()
-            .await
-            .map_err(|error| {
-                ApiError::BadRequest(format!("cannot read the request body: {error}"))
-            })?
-            .to_bytes();
-        let query = Query::parse(parts.uri.query());
+        let body = read_body(body).await?;
         let route = request::route(&self.catalog, path);
         self.counts.record(method, &path_kind(&route));
-        let aggregated = header(ACCEPT).is_some_and(|accept| accept.contains(AGGREGATED_MARKER));
+        let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
         match route {
             Route::Object(target) => {
                 let call = Call {
                     method,
                     target: &target,
-                    query: &query,
+                    query: &Query::parse(parts.uri.query()),
                     content_type: header(CONTENT_TYPE),
                     user_agent: header(USER_AGENT),
                     body: &body,
                 };
                 verbs::dispatch(&self.catalog, &self.store, &call)
             }
-            route if method == "GET" => self.discover(route, aggregated),
+            route if method == "GET" => {
+                let aggregated = header(ACCEPT).is_some_and(|a| a.contains(AGGREGATED_MARKER));
+                self.discover(route, aggregated)
+            }
             Route::Unknown => Err(ApiError::NoRoute),
             _ => Err(ApiError::MethodNotAllowed(format!(
                 "{method} is not allowed on {path}"
@@ -298,6 +288,14 @@ impl ApiServer {
             warnings: Vec::new(),
         })
     }
+}
+
+async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
+    let collected = body
+        .collect()
+        .await
+        .map_err(|error| ApiError::BadRequest(format!("cannot read the request body: {error}")))?;
+    Ok(collected.to_bytes())
 }
 
 /// The path kind a request is counted under.

@@ -334,6 +334,7 @@ fn validation_errors(resource: &ResourceType, object: &Value) -> Vec<FieldError>
     } else if let Some(error) = resource.name_rule.check(name) {
         errors.push(error);
     }
+    errors.extend(metadata::check_labels_and_annotations(&object["metadata"]));
     if let Some(schema) = &resource.schema {
         errors.extend(validate_object(object, schema.get()));
     }

@@ -55,7 +55,10 @@ pub enum DecodeError {
     #[error("{}expected a bool, got the string \"{text}\"", .path.error_prefix())]
     NotABool { path: Path, text: String },
     /// An object has an attribute its type does not.
-    #[error("{}unexpected attribute \"{name}\": the type has no such attribute", .path.error_prefix())]
+    #[error(
+        "{}unexpected attribute \"{name}\": the type has no such attribute",
+        .path.error_prefix()
+    )]
     UnexpectedAttribute { path: Path, name: String },
     /// A tuple with the wrong number of elements.
     #[error("{}expected a tuple of {expected} elements, got {got}", .path.error_prefix())]

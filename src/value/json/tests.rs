@@ -42,8 +42,18 @@ fn node_pool() -> Value {
 fn round_trip_cases() -> Vec<(&'static str, Type, Value, String)> {
     vec![
         ("null", Type::String, Value::Null, "null".into()),
-        ("string", Type::String, Value::string("a \"quoted\"\nline"), r#""a \"quoted\"\nline""#.into()),
-        ("control character", Type::String, Value::string("\u{1}"), r#""\u0001""#.into()),
+        (
+            "string",
+            Type::String,
+            Value::string("a \"quoted\"\nline"),
+            r#""a \"quoted\"\nline""#.into(),
+        ),
+        (
+            "control character",
+            Type::String,
+            Value::string("\u{1}"),
+            r#""\u0001""#.into(),
+        ),
         ("bool", Type::Bool, Value::Bool(false), "false".into()),
         ("integer", Type::Number, Value::from(-42), "-42".into()),
         ("decimal", Type::Number, number("0.1"), "0.1".into()),
@@ -53,8 +63,18 @@ fn round_trip_cases() -> Vec<(&'static str, Type, Value, String)> {
             number("123456789012345678901234567890"),
             "123456789012345678901234567890".into(),
         ),
-        ("beyond f64", Type::Number, number("-1e400"), format!("-1{}", "0".repeat(400))),
-        ("tiny", Type::Number, number("1e-30"), format!("0.{}1", "0".repeat(29))),
+        (
+            "beyond f64",
+            Type::Number,
+            number("-1e400"),
+            format!("-1{}", "0".repeat(400)),
+        ),
+        (
+            "tiny",
+            Type::Number,
+            number("1e-30"),
+            format!("0.{}1", "0".repeat(29)),
+        ),
         (
             "list",
             Type::list(Type::Number),
@@ -83,7 +103,11 @@ fn round_trip_cases() -> Vec<(&'static str, Type, Value, String)> {
             "nested blocks",
             node_pool_type(),
             node_pool(),
-            r#"{"group":[{"instance_types":["m5.large"],"size":3}],"name":"ci","tags":{"team":"build"}}"#.into(),
+            concat!(
+                r#"{"group":[{"instance_types":["m5.large"],"size":3}],"#,
+                r#""name":"ci","tags":{"team":"build"}}"#,
+            )
+            .into(),
         ),
         (
             "dynamic",
@@ -97,13 +121,21 @@ fn round_trip_cases() -> Vec<(&'static str, Type, Value, String)> {
             Value::dynamic(Type::String, Value::Null),
             r#"{"value":null,"type":"string"}"#.into(),
         ),
-        ("dynamic untyped null", Type::Dynamic, Value::Null, "null".into()),
+        (
+            "dynamic untyped null",
+            Type::Dynamic,
+            Value::Null,
+            "null".into(),
+        ),
         (
             "dynamic holding an object",
             Type::object([("v", Type::Dynamic)]),
             Value::object([(
                 "v",
-                Value::dynamic(Type::object([("n", Type::Number)]), Value::object([("n", Value::from(1))])),
+                Value::dynamic(
+                    Type::object([("n", Type::Number)]),
+                    Value::object([("n", Value::from(1))]),
+                ),
             )]),
             r#"{"v":{"value":{"n":1},"type":["object",{"n":"number"}]}}"#.into(),
         ),

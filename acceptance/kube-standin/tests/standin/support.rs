@@ -20,9 +20,15 @@ pub struct StandIn {
     pub client: Client,
 }
 
-/// The real CRDs shared by the project: `<repo>/../shared/crds`.
+/// The real CRDs shared by the project: `$CI_SHARED_DIR/crds`, else the
+/// `shared/crds` folder beside the repository, as the acceptance harness
+/// finds them.
 pub fn crd_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crds")
+    let shared = match std::env::var_os("CI_SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    shared.join("crds")
 }
 
 /// The shared CRDs, parsed once for all tests of this binary.
