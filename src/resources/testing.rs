@@ -9,7 +9,7 @@
 use crate::diagnostics::{Diagnostics, Severity};
 use crate::schema::{AttributeKind, Block, NestedBlock, Nesting};
 use crate::value::path::Path;
-use crate::value::{Number, Refinements, Type, Value};
+use crate::value::{Number, Type, Value};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -116,7 +116,7 @@ fn number(text: &str) -> Number {
 }
 
 fn unknown() -> Value {
-    Value::Unknown(Refinements::default())
+    Value::unknown()
 }
 
 fn is_unknown(json: &Json) -> bool {

@@ -63,7 +63,7 @@ impl Refinements {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
-    Unknown(Refinements),
+    Unknown(Box<Refinements>),
     Bool(bool),
     Number(Number),
     String(String),
@@ -80,7 +80,7 @@ pub enum Value {
 impl Value {
     /// An unknown value with no refinements.
     pub fn unknown() -> Value {
-        Value::Unknown(Refinements::default())
+        Value::Unknown(Box::default())
     }
 
     /// A string value.

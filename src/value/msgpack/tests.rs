@@ -52,7 +52,7 @@ fn node_pool() -> Value {
 }
 
 fn refined(refinements: Refinements) -> Value {
-    Value::Unknown(refinements)
+    Value::Unknown(Box::new(refinements))
 }
 
 /// (what, type, value, the exact bytes go-cty writes for it)

@@ -47,7 +47,7 @@ pub(super) fn decode_unknown(code: i8, payload: &[u8], ty: &Type) -> Value {
     }
     match read_refinements(payload, ty) {
         Some(refinements) if refinements.nullable == Some(true) => Value::Null,
-        Some(refinements) => Value::Unknown(refinements),
+        Some(refinements) => Value::Unknown(Box::new(refinements)),
         None => Value::unknown(),
     }
 }

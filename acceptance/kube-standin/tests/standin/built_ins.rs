@@ -139,6 +139,28 @@ async fn applying_a_deployment_creates_it_and_bumps_generation_only_on_spec_chan
         Some(2)
     );
 
+    let ready = json!({"status": {"availableReplicas": 3, "replicas": 3}});
+    let ready = api
+        .patch_status("runner", &PatchParams::default(), &Patch::Merge(&ready))
+        .await;
+    let ready = ready.expect("a status patch succeeds");
+    assert_eq!(ready.status.and_then(|s| s.available_replicas), Some(3));
+    assert_eq!(
+        ready.metadata.generation,
+        Some(2),
+        "status writes leave generation alone"
+    );
+    let ignored = json!({"spec": {"replicas": 9}, "status": {"availableReplicas": 0}});
+    let ignored = api
+        .patch("runner", &PatchParams::default(), &Patch::Merge(&ignored))
+        .await;
+    let ignored = ignored.expect("a main-resource patch succeeds");
+    assert_eq!(
+        ignored.status.and_then(|s| s.available_replicas),
+        Some(3),
+        "status kept"
+    );
+
     api.delete("runner", &DeleteParams::default())
         .await
         .expect("delete succeeds");
