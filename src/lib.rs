@@ -10,6 +10,7 @@
 //! - [`schema`], [`value`] and [`diagnostics`]: cty-compatible types and
 //!   values, schemas, and the errors shown to the user.
 
+pub mod backends;
 pub mod diagnostics;
 pub mod logging;
 pub mod plugin;

@@ -1,0 +1,1 @@
+//! AWS: credentials, STS sessions per account, and the service calls.

@@ -1,0 +1,1 @@
+//! Kubernetes: clients per cluster and server-side apply.
