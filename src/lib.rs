@@ -16,6 +16,7 @@ pub mod logging;
 pub mod plugin;
 pub mod proto;
 pub mod provider;
+pub mod reconcile;
 pub mod resources;
 pub mod schema;
 pub mod server;

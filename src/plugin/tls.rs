@@ -6,6 +6,12 @@
 //! cannot verify P-521, so the client is *pinned* instead: its certificate
 //! must equal, byte for byte, the DER from `PLUGIN_CLIENT_CERT`, and its
 //! handshake signature is checked with aws-lc-rs, which offers P-521.
+//!
+//! Everything else (key generation, the handshake's own cryptography) uses
+//! *ring*: aws-lc seeds its random generator from CPU jitter on first use,
+//! which costs about 60 ms per process, and Terraform starts a provider
+//! process several times per command. Verifying a signature needs no
+//! randomness, so aws-lc is never asked for any.
 
 use std::sync::Arc;
 
@@ -42,9 +48,14 @@ pub struct ServerTls {
     pub config: Arc<rustls::ServerConfig>,
 }
 
-/// The crypto provider used everywhere: aws-lc-rs, for its P-521 support.
+/// *ring* for everything but signature verification, which comes from
+/// aws-lc-rs for its P-521 support.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    let verification = rustls::crypto::aws_lc_rs::default_provider();
+    Arc::new(CryptoProvider {
+        signature_verification_algorithms: verification.signature_verification_algorithms,
+        ..rustls::crypto::ring::default_provider()
+    })
 }
 
 /// Builds the server configuration that accepts only `client_cert_pem`.
