@@ -42,7 +42,9 @@ class MotoServer:
                 f"{paths.MOTO_SERVER} not found: run scripts/setup-tools.sh"
             )
         argv = [str(paths.MOTO_SERVER), "-H", "127.0.0.1", "-p", "0"]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # AWS managed policies (arn:aws:iam::aws:policy/...) exist only when
+        # moto is asked to load them, as real IAM always has them.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
         process = registry.start("moto_server", argv, env=env)
         try:
             url = process.wait_for_line(_RUNNING_ON, START_TIMEOUT).group(1)

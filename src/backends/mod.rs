@@ -7,3 +7,25 @@
 
 pub mod aws;
 pub mod kube;
+
+use std::sync::Arc;
+
+use crate::provider::config::ProviderConfig;
+
+/// Both backends, built once per provider configuration.
+pub struct Backends {
+    pub aws: Arc<aws::Aws>,
+    pub kube: Arc<kube::Kube>,
+    pub config: Arc<ProviderConfig>,
+}
+
+impl Backends {
+    /// Builds the clients' settings; makes no call.
+    pub fn new(config: Arc<ProviderConfig>) -> Self {
+        Backends {
+            aws: Arc::new(aws::Aws::new(&config)),
+            kube: Arc::new(kube::Kube::new(&config)),
+            config,
+        }
+    }
+}

@@ -9,17 +9,31 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::backends::Backends;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::provider::config::ProviderConfig;
 use crate::value::Value;
 
 /// What an operation may use besides its own inputs.
 #[derive(Clone)]
 pub struct Context {
     /// `None` until Terraform has called `ConfigureProvider`.
-    pub configuration: Option<Arc<ProviderConfig>>,
+    pub backends: Option<Arc<Backends>>,
     /// Cancelled when Terraform calls `StopProvider`.
     pub stop: CancellationToken,
+}
+
+impl Context {
+    /// The backends, or an error saying the provider is not configured.
+    pub fn backends(&self) -> Result<&Arc<Backends>, Diagnostics> {
+        self.backends.as_ref().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "Terraform called the provider before configuring it. This is a bug in \
+                 Terraform or the provider; run the command again.",
+            )
+            .into()
+        })
+    }
 }
 
 /// A state with the private bytes and diagnostics that go with it.

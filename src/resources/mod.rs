@@ -38,6 +38,20 @@ pub trait Resource: Send + Sync + 'static {
     /// Checks a configuration that may hold unknown values; unknown values are skipped.
     fn validate(&self, config: &Value) -> Diagnostics;
 
+    /// Fills the computed values a plan can know without any API call
+    /// (rendered sub-objects, deterministic names and ARNs). `planned`
+    /// already has every other computed value marked unknown.
+    fn plan(
+        &self,
+        context: &Context,
+        config: &Value,
+        prior: &Value,
+        planned: Value,
+    ) -> Result<Value, Diagnostics> {
+        let _ = (context, config, prior);
+        Ok(planned)
+    }
+
     /// Attributes whose change forces the object to be replaced.
     fn replace_on(&self) -> Vec<Path> {
         Vec::new()

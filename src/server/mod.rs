@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 use tracing::Instrument as _;
 
+use crate::backends::Backends;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
@@ -35,7 +36,7 @@ struct Inner {
     resources: BTreeMap<&'static str, Registered>,
     /// Built once: Terraform asks for schemas many times per run.
     schema_response: pb::get_provider_schema::Response,
-    configuration: RwLock<Option<Arc<ProviderConfig>>>,
+    backends: RwLock<Option<Arc<Backends>>>,
     /// Cancelled by `StopProvider`; in-flight work watches it.
     stop: CancellationToken,
     next_request: AtomicU64,
@@ -83,7 +84,7 @@ impl ProviderServer {
             provider_schema,
             resources,
             schema_response,
-            configuration: RwLock::new(None),
+            backends: RwLock::new(None),
             stop: CancellationToken::new(),
             next_request: AtomicU64::new(1),
         };
@@ -145,13 +146,9 @@ impl Inner {
     }
 
     fn context(&self) -> Context {
-        let configuration = self
-            .configuration
-            .read()
-            .ok()
-            .and_then(|guard| guard.clone());
+        let backends = self.backends.read().ok().and_then(|guard| guard.clone());
         Context {
-            configuration,
+            backends,
             stop: self.stop.clone(),
         }
     }
@@ -282,8 +279,9 @@ impl Provider for ProviderServer {
         let diagnostics = convert::decode(request.config.as_ref(), &ty)
             .and_then(|config| ProviderConfig::from_value(&config))
             .map(|configuration| {
-                if let Ok(mut slot) = self.inner.configuration.write() {
-                    *slot = Some(Arc::new(configuration));
+                let backends = Backends::new(Arc::new(configuration));
+                if let Ok(mut slot) = self.inner.backends.write() {
+                    *slot = Some(Arc::new(backends));
                 }
                 Diagnostics::default()
             });
@@ -380,7 +378,13 @@ impl Provider for ProviderServer {
                 let prior = decode(request.prior_state.as_ref())?;
                 let proposed = decode(request.proposed_new_state.as_ref())?;
                 let config = decode(request.config.as_ref())?;
-                let planned = state::plan(registered, &prior, &proposed, &config)?;
+                let planned = state::plan(
+                    &self.inner.context(),
+                    registered,
+                    &prior,
+                    &proposed,
+                    &config,
+                )?;
                 let requires_replace = planned
                     .requires_replace
                     .iter()

@@ -2,6 +2,7 @@
 //! marked unknown, and upgrading stored state to the current schema.
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::resources::Context;
 use crate::value::Value;
 use crate::value::path::Path;
 
@@ -22,32 +23,39 @@ pub struct Planned {
 /// plans validate the configuration again, now that more of it is known,
 /// and mark computed values unknown.
 pub fn plan(
+    context: &Context,
     registered: &Registered,
     prior: &Value,
     proposed: &Value,
     config: &Value,
 ) -> Result<Planned, Diagnostics> {
     let change = Change::of(prior, proposed);
-    let unchanged = |state: Value| Planned {
-        state,
-        requires_replace: Vec::new(),
-        diagnostics: Diagnostics::default(),
-    };
-    match change {
-        Change::Delete => return Ok(unchanged(Value::Null)),
-        Change::NoOp => return Ok(unchanged(proposed.clone())),
-        Change::Create | Change::Update => {}
+    if change == Change::Delete {
+        return Ok(Planned {
+            state: Value::Null,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::default(),
+        });
     }
 
     let diagnostics = registered.resource.validate(config);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let stable = registered.resource.stable_attributes();
-    let state = mark_computed_unknown(&registered.schema.block, config, proposed, stable);
+    // Even a plan with no configuration change asks the resource: sub-objects
+    // that drifted out of band make the rendered values differ from the prior
+    // state, and that difference is the plan.
+    let marked = match change {
+        Change::NoOp => proposed.clone(),
+        _ => {
+            let stable = registered.resource.stable_attributes();
+            mark_computed_unknown(&registered.schema.block, config, proposed, stable)
+        }
+    };
+    let state = registered.resource.plan(context, config, prior, marked)?;
     let requires_replace = match change {
-        Change::Update => requires_replace(prior, &state, &registered.resource.replace_on()),
-        _ => Vec::new(),
+        Change::Create => Vec::new(),
+        _ => requires_replace(prior, &state, &registered.resource.replace_on()),
     };
     Ok(Planned {
         state,

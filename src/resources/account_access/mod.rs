@@ -11,6 +11,8 @@
 //! and the provider assumes its target role there; in the *per-account* way
 //! `account_id` is left out and the provider's own credentials are used.
 
+mod expand;
+mod lifecycle;
 mod schema;
 pub mod trust_policy;
 mod validate;
@@ -18,10 +20,11 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use super::Resource;
+use super::{Context, Outcome, Resource};
 use crate::diagnostics::Diagnostics;
 use crate::schema::Schema;
 use crate::value::Value;
+use crate::value::path::Path;
 
 pub use trust_policy::default_role_name;
 
@@ -29,6 +32,7 @@ pub use trust_policy::default_role_name;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AccountAccess;
 
+#[async_trait::async_trait]
 impl Resource for AccountAccess {
     fn type_name(&self) -> &'static str {
         "ci_account_access"
@@ -40,5 +44,46 @@ impl Resource for AccountAccess {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
+    }
+
+    fn plan(
+        &self,
+        context: &Context,
+        config: &Value,
+        prior: &Value,
+        planned: Value,
+    ) -> Result<Value, Diagnostics> {
+        Ok(lifecycle::plan(context, config, prior, planned))
+    }
+
+    fn replace_on(&self) -> Vec<Path> {
+        vec![
+            Path::root().attribute("account_id"),
+            Path::root().attribute("role_name"),
+        ]
+    }
+
+    async fn read(
+        &self,
+        context: &Context,
+        current: Value,
+        _: Vec<u8>,
+    ) -> Result<Outcome, Diagnostics> {
+        lifecycle::read(context, current).await
+    }
+
+    async fn apply(
+        &self,
+        context: &Context,
+        prior: Value,
+        planned: Value,
+        _config: Value,
+        _private: Vec<u8>,
+    ) -> Outcome {
+        lifecycle::apply(context, prior, planned).await
+    }
+
+    async fn import(&self, context: &Context, id: &str) -> Result<Outcome, Diagnostics> {
+        lifecycle::import(context, &schema::schema().block, id).await
     }
 }

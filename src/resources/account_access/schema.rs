@@ -20,6 +20,10 @@ pub(super) fn schema() -> Schema {
 
 fn inputs() -> Vec<Attribute> {
     vec![
+        Attribute::required("cluster_name", Type::String).description(
+            "Name of the central EKS cluster (`ci_cluster.name`), where the ServiceAccount \
+             is created.",
+        ),
         Attribute::required("oidc_issuer_url", Type::String).description(
             "OIDC issuer URL of the cluster, as `ci_cluster.oidc_issuer_url` reports it \
              (`https://oidc.eks.REGION.amazonaws.com/id/ID`).",

@@ -38,6 +38,7 @@ pub(super) fn validate(config: &Value) -> Diagnostics {
 }
 
 fn check_identity(root: &Field, diags: &mut Diagnostics) {
+    root.attr("cluster_name").check(diags, dns_label);
     root.attr("oidc_issuer_url").check(diags, oidc_issuer_url);
     root.attr("namespace").check(diags, dns_label);
     root.attr("service_account")

@@ -1,0 +1,144 @@
+//! IAM roles: trust policy, tags, maximum session, permissions boundary.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
+use crate::backends::aws::iam::{Role, RoleSpec};
+use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
+
+/// The managed fields of a role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleFields {
+    pub account: String,
+    pub name: String,
+    pub assume_role_policy: serde_json::Value,
+    pub max_session_duration: i32,
+    pub permissions_boundary: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RoleFields {
+    fn observed(account: &str, role: Role) -> RoleFields {
+        RoleFields {
+            account: account.to_string(),
+            name: role.name,
+            assume_role_policy: role.assume_role_policy,
+            max_session_duration: role.max_session_duration,
+            permissions_boundary: role.permissions_boundary,
+            tags: role.tags,
+        }
+    }
+}
+
+/// The IAM role kind.
+pub struct IamRole(pub Reach);
+
+#[async_trait::async_trait]
+impl Kind for IamRole {
+    async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
+        let wanted: RoleFields = parse(id, spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        let Some(role) = account
+            .iam()
+            .get_role(&wanted.name)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let owned = role.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let fields = RoleFields::observed(&wanted.account, role);
+        Ok(Some(Observed {
+            spec: render(&fields),
+            owned,
+        }))
+    }
+
+    async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
+        let wanted: RoleFields = parse(id, spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        let request = RoleSpec {
+            name: wanted.name.clone(),
+            assume_role_policy: wanted.assume_role_policy.clone(),
+            tags: wanted.tags.clone(),
+            max_session_duration: wanted.max_session_duration,
+            permissions_boundary: wanted.permissions_boundary.clone(),
+            description: Some("CI job access, managed by terraform-provider-ci".to_string()),
+        };
+        account.iam().create_role(&request).await.map_err(backend)?;
+        Ok(spec.clone())
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        desired: &Spec,
+        observed: &Observed,
+        changes: &[Change],
+    ) -> Result<Spec, KindError> {
+        let wanted: RoleFields = parse(id, desired)?;
+        let now: RoleFields = parse(id, &observed.spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        let iam = account.iam();
+        for change in changes {
+            match change.field.as_str() {
+                "assume_role_policy" => {
+                    iam.update_assume_role_policy(&wanted.name, &wanted.assume_role_policy)
+                        .await
+                }
+                "max_session_duration" => {
+                    iam.update_role(&wanted.name, wanted.max_session_duration, None)
+                        .await
+                }
+                "permissions_boundary" => match &wanted.permissions_boundary {
+                    Some(arn) => iam.put_permissions_boundary(&wanted.name, arn).await,
+                    None => iam
+                        .delete_permissions_boundary(&wanted.name)
+                        .await
+                        .map(drop),
+                },
+                "tags" => retag(&iam, &wanted, &now).await,
+                _ => Ok(()),
+            }
+            .map_err(backend)?;
+        }
+        Ok(desired.clone())
+    }
+
+    async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
+        let wanted: RoleFields = parse(id, spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        account
+            .iam()
+            .delete_role(&wanted.name)
+            .await
+            .map_err(backend)
+    }
+
+    fn identity_fields(&self) -> &'static [&'static str] {
+        &["account", "name"]
+    }
+
+    fn delete_rank(&self) -> u8 {
+        1
+    }
+}
+
+async fn retag(
+    iam: &crate::backends::aws::iam::Iam,
+    wanted: &RoleFields,
+    now: &RoleFields,
+) -> Result<(), crate::backends::aws::AwsError> {
+    let stale: Vec<String> = now
+        .tags
+        .keys()
+        .filter(|key| !wanted.tags.contains_key(*key))
+        .cloned()
+        .collect();
+    if !stale.is_empty() {
+        iam.untag_role(&wanted.name, &stale).await?;
+    }
+    iam.tag_role(&wanted.name, &wanted.tags).await
+}

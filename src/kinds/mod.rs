@@ -1,0 +1,67 @@
+//! Sub-object kinds: how the reconcile engine observes, creates, updates
+//! and deletes each type of AWS and Kubernetes object.
+//!
+//! Every object we create carries ownership marks: the tags (AWS) or
+//! labels (Kubernetes) [`MANAGED_BY`] = [`MANAGED_BY_VALUE`] and
+//! [`OWNER`] = the owning resource's id. The engine adopts an existing
+//! object only when it carries them.
+
+pub mod iam_role;
+pub mod inline_policy;
+pub mod kube_object;
+pub mod oidc_provider;
+pub mod policy_attachment;
+
+use std::fmt::Display;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::backends::aws::{Account, Aws};
+use crate::reconcile::{KindError, Spec};
+
+/// Tag or label key marking objects this provider created.
+pub const MANAGED_BY: &str = "ci-platform/managed-by";
+/// Its value.
+pub const MANAGED_BY_VALUE: &str = "terraform-provider-ci";
+/// Tag or label key naming the resource that owns an object.
+pub const OWNER: &str = "ci-platform/owner";
+
+/// How kinds reach the account a spec names.
+#[derive(Clone)]
+pub struct Reach {
+    pub aws: Arc<Aws>,
+    /// `Some(role)`: assume this role in the spec's account; `None`: use the
+    /// provider's own credentials (the per-account way of working).
+    pub assume: Option<String>,
+}
+
+impl Reach {
+    /// Clients acting in `account_id`.
+    pub async fn account(&self, account_id: &str) -> Result<Account, KindError> {
+        let account = match &self.assume {
+            Some(role) => self.aws.account(Some(account_id), role).await,
+            None => self.aws.account(None, "").await,
+        };
+        account.map_err(backend)
+    }
+}
+
+/// A backend error as the engine carries it.
+pub fn backend(error: impl Display) -> KindError {
+    KindError::Backend(error.to_string())
+}
+
+/// Reads a spec into its typed form.
+pub fn parse<T: DeserializeOwned>(id: &str, spec: &Spec) -> Result<T, KindError> {
+    serde_json::from_value(spec.clone()).map_err(|error| KindError::Spec {
+        id: id.to_string(),
+        reason: error.to_string(),
+    })
+}
+
+/// Writes a typed spec as JSON.
+pub fn render<T: Serialize>(spec: &T) -> Spec {
+    serde_json::to_value(spec).unwrap_or(Spec::Null)
+}

@@ -1,0 +1,81 @@
+//! Managed policies attached to a role. An attachment has no tags of its
+//! own: it is ours because the role it hangs on is.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Reach, backend, parse};
+use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
+
+/// The managed fields of an attachment: all identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentFields {
+    pub account: String,
+    pub role: String,
+    pub policy_arn: String,
+}
+
+/// The managed policy attachment kind.
+pub struct PolicyAttachment(pub Reach);
+
+#[async_trait::async_trait]
+impl Kind for PolicyAttachment {
+    async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
+        let wanted: AttachmentFields = parse(id, spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        let attached = account.iam().list_attached_policies(&wanted.role).await;
+        // A role that is gone has no attachments.
+        let attached = match attached {
+            Err(error) if error.is("NoSuchEntity") => Vec::new(),
+            other => other.map_err(backend)?,
+        };
+        let present = attached.iter().any(|arn| *arn == wanted.policy_arn);
+        Ok(present.then(|| Observed {
+            spec: spec.clone(),
+            owned: true,
+        }))
+    }
+
+    async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
+        let wanted: AttachmentFields = parse(id, spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        account
+            .iam()
+            .attach_policy(&wanted.role, &wanted.policy_arn)
+            .await
+            .map_err(backend)?;
+        Ok(spec.clone())
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        desired: &Spec,
+        _: &Observed,
+        _: &[Change],
+    ) -> Result<Spec, KindError> {
+        // Every field is identity: a difference is a replacement, never an update.
+        let _ = parse::<AttachmentFields>(id, desired)?;
+        Ok(desired.clone())
+    }
+
+    async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
+        let wanted: AttachmentFields = parse(id, spec)?;
+        let account = self.0.account(&wanted.account).await?;
+        match account
+            .iam()
+            .detach_policy(&wanted.role, &wanted.policy_arn)
+            .await
+        {
+            Err(error) if error.is("NoSuchEntity") => Ok(false),
+            other => other.map_err(backend),
+        }
+    }
+
+    fn identity_fields(&self) -> &'static [&'static str] {
+        &["account", "role", "policy_arn"]
+    }
+
+    fn delete_rank(&self) -> u8 {
+        0
+    }
+}
