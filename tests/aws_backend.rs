@@ -13,7 +13,7 @@ use std::io::{BufRead as _, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
@@ -143,6 +143,7 @@ fn read_url(lines: &Receiver<String>) -> String {
 /// the dummy credentials are handed in rather than read from it (setting
 /// variables in this process would need `unsafe`, which the crate forbids).
 fn aws_with(config: &ProviderConfig) -> Aws {
+    install_global_subscriber();
     let credentials = Credentials::new("AKIAIOSFODNN7EXAMPLE", "testing", None, None, "test");
     Aws::with_credentials(config, credentials)
 }
@@ -514,6 +515,18 @@ async fn calls_are_logged_with_operation_object_and_account_but_no_secret() {
     let account = r#"aws.account="111111111111""#;
     assert!(assumed.is_some_and(|line| line.contains(account)), "{log}");
     assert!(!log.contains("testing"), "a secret was logged: {log}");
+}
+
+/// Installs a do-nothing global subscriber before any of this crate's
+/// spans or events first runs. tracing caches each callsite's interest
+/// process-wide when first reached; a test thread with no subscriber would
+/// cache "never" and hide the callsite from the capturing test's
+/// thread-local subscriber.
+fn install_global_subscriber() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+    });
 }
 
 /// Records this crate's spans and events, one line each, at every level.

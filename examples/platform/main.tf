@@ -117,6 +117,7 @@ locals {
 resource "ci_account_access" "job" {
   for_each = local.accesses
 
+  cluster_name    = ci_cluster.ci.name
   account_id      = each.value.account_id
   oidc_issuer_url = ci_cluster.ci.oidc_issuer_url
   namespace       = ci_runner_pool.group[each.value.pool].namespace
