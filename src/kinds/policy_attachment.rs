@@ -28,7 +28,7 @@ impl Kind for PolicyAttachment {
             Err(error) if error.is("NoSuchEntity") => Vec::new(),
             other => other.map_err(backend)?,
         };
-        let present = attached.iter().any(|arn| *arn == wanted.policy_arn);
+        let present = attached.contains(&wanted.policy_arn);
         Ok(present.then(|| Observed {
             spec: spec.clone(),
             owned: true,
