@@ -30,6 +30,7 @@ struct Standin {
 
 impl Standin {
     fn start(extra_args: &[&str]) -> Standin {
+        logs();
         let crds = crd_dir();
         let mut child = Command::new(standin_binary())
             .args(["--listen", "127.0.0.1:0", "--crds"])
@@ -117,6 +118,7 @@ fn crd_dir() -> PathBuf {
 
 /// A provider configuration from JSON, as Terraform would send it.
 fn provider_config(json: Value) -> ProviderConfig {
+    logs();
     let bytes = serde_json::to_vec(&json).expect("JSON");
     let value = decode(&bytes, &schema().value_type()).expect("a provider block");
     ProviderConfig::from_value(&value).expect("a valid provider block")
@@ -429,6 +431,21 @@ async fn an_unreachable_server_names_the_call_and_never_the_token() {
     }
 }
 
+/// Every span and event of this test binary, as text lines.
+///
+/// Installed as the global subscriber before any test logs anything: a
+/// thread-local one misses callsites that tests on other threads reached
+/// first, since tracing caches whether a callsite is of interest.
+fn logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(captured.clone());
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        captured
+    })
+}
+
 /// Every span and event, with its fields, as text lines.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<String>>>);
@@ -474,9 +491,6 @@ impl<S: Subscriber> Layer<S> for Captured {
 
 #[tokio::test]
 async fn calls_log_the_verb_and_object_but_never_a_secrets_data() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::registry().with(captured.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
     let standin = Standin::start(&[]);
     let cluster = standin.cluster().await;
     let secret = json!({
@@ -490,7 +504,8 @@ async fn calls_log_the_verb_and_object_but_never_a_secrets_data() {
     cluster.apply(&secret).await.unwrap();
     cluster.get(&ObjectRef::of(&secret).unwrap()).await.unwrap();
 
-    let lines = captured.lines();
+    // Other tests log concurrently into the same lines; none may leak.
+    let lines = logs().lines();
     let span = r#"span kube kube.cluster=ci-main kube.verb="apply" kube.object=Secret default/runner-token"#;
     assert!(lines.iter().any(|line| line == span), "{lines:#?}");
     assert!(

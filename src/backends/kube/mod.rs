@@ -114,7 +114,8 @@ impl Kube {
 
 impl fmt::Debug for Kube {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let clusters: Vec<String> = self.lock().keys().cloned().collect();
+        let mut clusters: Vec<String> = self.lock().keys().cloned().collect();
+        clusters.sort();
         f.debug_struct("Kube")
             .field("settings", &self.settings)
             .field("clusters", &clusters)
