@@ -91,13 +91,11 @@ fn handshake_announces_protocol_6_on_a_private_unix_socket() {
     assert_eq!(mode & 0o777, 0o700, "socket directory must be private");
 }
 
-#[test]
-fn a_client_with_another_certificate_is_refused() {
-    let terraform = ClientIdentity::like_terraform();
-    let stranger = ClientIdentity::like_terraform();
-    let plugin = launch(Some(&terraform));
+/// Whether the plugin refuses a client presenting `identity`: either the
+/// TLS handshake fails or the first call does.
+fn refuses(plugin: &support::Plugin, identity: Option<&ClientIdentity>) -> bool {
     runtime().block_on(async {
-        let refused = match connect(&plugin, Some(&stranger)).await {
+        match connect(plugin, identity).await {
             Err(_) => true,
             Ok(channel) => {
                 let request = pb::get_metadata::Request {};
@@ -106,31 +104,33 @@ fn a_client_with_another_certificate_is_refused() {
                     .await
                     .is_err()
             }
-        };
-        assert!(
-            refused,
-            "a client with another certificate must not be served"
-        );
-    });
+        }
+    })
+}
+
+#[test]
+fn a_client_with_another_certificate_is_refused() {
+    let terraform = ClientIdentity::like_terraform();
+    let stranger = ClientIdentity::like_terraform();
+    let plugin = launch(Some(&terraform));
+    assert!(
+        refuses(&plugin, Some(&stranger)),
+        "another certificate must not be served"
+    );
+    assert!(
+        !refuses(&plugin, Some(&terraform)),
+        "Terraform's own certificate is served"
+    );
 }
 
 #[test]
 fn a_client_without_a_certificate_is_refused() {
     let terraform = ClientIdentity::like_terraform();
     let plugin = launch(Some(&terraform));
-    runtime().block_on(async {
-        let refused = match connect(&plugin, None).await {
-            Err(_) => true,
-            Ok(channel) => {
-                let request = pb::get_metadata::Request {};
-                provider_client(channel)
-                    .get_metadata(request)
-                    .await
-                    .is_err()
-            }
-        };
-        assert!(refused, "a client without a certificate must not be served");
-    });
+    assert!(
+        refuses(&plugin, None),
+        "a client without a certificate must not be served"
+    );
 }
 
 #[test]

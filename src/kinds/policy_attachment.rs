@@ -22,12 +22,12 @@ impl Kind for PolicyAttachment {
     async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
         let wanted: AttachmentFields = parse(id, spec)?;
         let account = self.0.account(&wanted.account).await?;
-        let attached = account.iam().list_attached_policies(&wanted.role).await;
-        // A role that is gone has no attachments.
-        let attached = match attached {
-            Err(error) if error.is("NoSuchEntity") => Vec::new(),
-            other => other.map_err(backend)?,
-        };
+        // A role that is gone lists no attachments.
+        let iam = account.iam();
+        let attached = iam
+            .list_attached_policies(&wanted.role)
+            .await
+            .map_err(backend)?;
         let present = attached.contains(&wanted.policy_arn);
         Ok(present.then(|| Observed {
             spec: spec.clone(),
