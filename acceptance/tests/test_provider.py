@@ -56,6 +56,7 @@ def test_schema_json_lists_the_provider_and_all_four_resources(terraform, provid
 BAD_VALUES = [
     (
         'resource "ci_account_access" "a" {\n'
+        '  cluster_name    = "ci"\n'
         '  account_id      = "12345"\n'
         '  oidc_issuer_url = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"\n'
         '  namespace       = "payments"\n'
@@ -87,6 +88,7 @@ BAD_VALUES = [
         "  }\n"
         "}\n"
         'resource "ci_account_access" "a" {\n'
+        '  cluster_name    = "ci"\n'
         '  oidc_issuer_url = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"\n'
         '  namespace       = "payments"\n'
         '  service_account = "deploy"\n'
