@@ -9,7 +9,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: demo test tools build lint unit acceptance
+.PHONY: demo test tools build lint unit acceptance docs
 
 demo: tools build
 	scripts/demo.sh
@@ -31,3 +31,7 @@ unit:
 
 acceptance: build
 	scripts/test-acceptance.sh
+
+# Regenerates docs/ from the schemas' descriptions (a test fails when stale).
+docs:
+	UPDATE_DOCS=1 cargo test --test docs

@@ -12,6 +12,7 @@
 
 pub mod backends;
 pub mod diagnostics;
+pub mod docs;
 pub mod kinds;
 pub mod logging;
 pub mod plugin;
