@@ -98,10 +98,13 @@ fn push_paragraph(page: &mut String, text: &str) {
     page.push('\n');
 }
 
+/// Whether an attribute belongs under a heading.
+type Belongs = fn(&Attribute) -> bool;
+
 /// Attributes grouped as Required, Optional and Read-Only, then one
 /// section per nested block.
 fn push_block(page: &mut String, block: &Block) {
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    let groups: [(&str, Belongs); 3] = [
         ("Required", |a| a.required),
         ("Optional", |a| a.optional),
         ("Read-Only", |a| a.computed && !a.optional),

@@ -11,18 +11,25 @@
 //! `config.toml`).
 
 mod capacity;
+mod config_toml;
+mod expand;
 mod jobs;
+mod lifecycle;
+mod pool_objects;
 mod schema;
 mod validate;
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;
 
-use super::Resource;
 use super::fit_name;
+use super::{Context, Outcome, Resource};
 use crate::diagnostics::Diagnostics;
 use crate::schema::Schema;
 use crate::value::Value;
+use crate::value::path::Path;
 
 pub use capacity::{Instance, allowed_instances};
 
@@ -63,6 +70,7 @@ pub fn default_namespace(group: &str) -> String {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunnerPool;
 
+#[async_trait::async_trait]
 impl Resource for RunnerPool {
     fn type_name(&self) -> &'static str {
         "ci_runner_pool"
@@ -74,5 +82,46 @@ impl Resource for RunnerPool {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
+    }
+
+    fn plan(
+        &self,
+        _context: &Context,
+        config: &Value,
+        _prior: &Value,
+        planned: Value,
+    ) -> Result<Value, Diagnostics> {
+        Ok(lifecycle::plan(config, planned))
+    }
+
+    fn replace_on(&self) -> Vec<Path> {
+        vec![
+            Path::root().attribute("cluster_name"),
+            Path::root().attribute("group"),
+        ]
+    }
+
+    async fn read(
+        &self,
+        context: &Context,
+        current: Value,
+        _: Vec<u8>,
+    ) -> Result<Outcome, Diagnostics> {
+        lifecycle::read(context, current).await
+    }
+
+    async fn apply(
+        &self,
+        context: &Context,
+        prior: Value,
+        planned: Value,
+        config: Value,
+        _private: Vec<u8>,
+    ) -> Outcome {
+        lifecycle::apply(context, prior, planned, config).await
+    }
+
+    async fn import(&self, context: &Context, id: &str) -> Result<Outcome, Diagnostics> {
+        lifecycle::import(context, id).await
     }
 }
