@@ -9,7 +9,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: demo test tools build lint unit acceptance docs
+.PHONY: demo test tools build lint unit acceptance docs bench
 
 demo: tools build
 	scripts/demo.sh
@@ -35,3 +35,11 @@ acceptance: build
 # Regenerates docs/ from the schemas' descriptions (a test fails when stale).
 docs:
 	UPDATE_DOCS=1 cargo test --test docs
+
+# Figures for the provider process (see docs/performance.md). The binary is
+# built on its own first: test builds add crate features (aws-lc key
+# generation in rcgen) that a release does not have.
+bench:
+	cargo build --release --bin terraform-provider-ci
+	cp target/release/terraform-provider-ci target/bench-provider
+	PROVIDER_BIN=$(CURDIR)/target/bench-provider cargo bench --bench provider

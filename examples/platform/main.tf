@@ -41,8 +41,8 @@ resource "ci_cluster" "ci" {
 
 locals {
   pools = {
-    platform = { families = ["c6i", "m6i"], cpu_limit = "200" }
-    payments = { families = ["c6a", "m6a"], cpu_limit = "100" }
+    platform = { families = ["c6i", "m6i"], cpu_limit = "200", service_accounts = ["platform-dns"] }
+    payments = { families = ["c6a", "m6a"], cpu_limit = "100", service_accounts = ["payments-prod", "payments-dev"] }
   }
 }
 
@@ -56,6 +56,10 @@ resource "ci_runner_pool" "group" {
   concurrent      = 20
   allow_spot      = true
   annotation_keys = ci_cluster.ci.job_annotation_keys
+
+  # The service accounts of this group's ci_account_access resources: jobs
+  # pick one with KUBERNETES_SERVICE_ACCOUNT_OVERWRITE.
+  allowed_service_accounts = each.value.service_accounts
 
   job_defaults {
     cpu_request    = "1"

@@ -54,8 +54,11 @@ impl Drop for Plugin {
     }
 }
 
-pub fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_terraform-provider-ci")
+/// The provider binary: `PROVIDER_BIN` if set (the benchmark measures a
+/// binary built without test-only crate features), else Cargo's build.
+pub fn binary() -> String {
+    std::env::var("PROVIDER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_terraform-provider-ci").to_string())
 }
 
 /// Launches the binary with Terraform's environment and reads its handshake.

@@ -100,10 +100,8 @@ fn kubernetes(pool: &Pool) -> Table {
     for (resource, value) in pool.job_maximums.named() {
         table.optional_text(&format!("{resource}_overwrite_max_allowed"), value);
     }
-    table.text(
-        "service_account_overwrite_allowed",
-        service_account_pattern(pool.allowed_service_accounts.as_deref()),
-    );
+    let pattern = service_account_pattern(pool.allowed_service_accounts.as_deref());
+    table.optional_text("service_account_overwrite_allowed", pattern.as_deref());
     let annotations = pool.allowed_annotation_keys();
     if !annotations.is_empty() {
         table.text(
@@ -115,19 +113,14 @@ fn kubernetes(pool: &Pool) -> Table {
     table
 }
 
-/// The anchored pattern of service accounts jobs may choose; any name
-/// valid in the namespace when no list is given. The executor creates job
-/// pods in the pool's namespace only, so a name can never reach another
-/// namespace's service account.
-///
-/// FIXME: the default also admits the runner manager's own service
-/// account, which may read the token Secret; RE2 has no lookahead to
-/// leave it out, so the default should become an explicit list.
-pub fn service_account_pattern(allowed: Option<&[String]>) -> String {
-    match allowed {
-        None => "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$".to_string(),
-        Some(names) => anchored_alternatives(names),
-    }
+/// The anchored pattern of service accounts jobs may choose, or `None`
+/// when no list is given: then jobs cannot choose at all. A pattern for
+/// "any name" would also admit the runner manager's own service account,
+/// which may read the token Secret, so least privilege means listing names.
+pub fn service_account_pattern(allowed: Option<&[String]>) -> Option<String> {
+    allowed
+        .filter(|names| !names.is_empty())
+        .map(anchored_alternatives)
 }
 
 /// `^(a|b)$` with every regex metacharacter of the names escaped.
@@ -188,7 +181,14 @@ mod tests {
     #[test]
     fn service_account_patterns_are_anchored_and_escaped() {
         let names = vec!["deploy".to_string(), "a.b".to_string()];
-        assert_eq!(service_account_pattern(Some(&names)), "^(deploy|a\\.b)$");
-        assert!(service_account_pattern(None).starts_with('^'));
+        assert_eq!(
+            service_account_pattern(Some(&names)).as_deref(),
+            Some("^(deploy|a\\.b)$")
+        );
+        assert_eq!(
+            service_account_pattern(None),
+            None,
+            "no list: no overwrite at all"
+        );
     }
 }

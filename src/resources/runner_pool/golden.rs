@@ -74,7 +74,6 @@ check_interval = 3
   executor = "kubernetes"
   [runners.kubernetes]
     namespace = "ci-payments"
-    service_account_overwrite_allowed = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
     pod_annotations_overwrite_allowed = "^(k8s\\.gitlab\\.runner/capacity-type)$"
     poll_timeout = 180
     [runners.kubernetes.node_selector]

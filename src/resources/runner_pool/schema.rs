@@ -110,7 +110,8 @@ fn job_choice_inputs() -> Vec<Attribute> {
             .description(
                 "Service accounts in the pool's namespace that jobs may run as with \
              `KUBERNETES_SERVICE_ACCOUNT_OVERWRITE` (exact names; wildcards are rejected). \
-             Default: any service account in the pool's namespace.",
+             Default: none, so jobs run as the namespace's `default` service account; list the \
+             service accounts of this pool's `ci_account_access` resources here.",
             ),
         flag(
             "allow_spot",
