@@ -115,7 +115,10 @@ impl KubeObject {
 }
 
 /// The parts of `live` at the keys `applied` has, recursively through
-/// objects; arrays and scalars are taken whole. A key missing from `live`
+/// objects and through lists of the applied length, element by element (an
+/// API server fills defaults into list elements, such as a container's
+/// `imagePullPolicy`, which are not drift). A list of another length and
+/// scalars are taken whole, so they show. A key missing from `live`
 /// projects to null, which differs from what was applied.
 pub fn project(live: &Value, applied: &Value) -> Value {
     match (live, applied) {
@@ -126,6 +129,12 @@ pub fn project(live: &Value, applied: &Value) -> Value {
                     let found = live.get(key).map(|value| project(value, wanted));
                     (key.clone(), found.unwrap_or(Value::Null))
                 })
+                .collect(),
+        ),
+        (Value::Array(live), Value::Array(applied)) if live.len() == applied.len() => Value::Array(
+            live.iter()
+                .zip(applied)
+                .map(|(l, a)| project(l, a))
                 .collect(),
         ),
         (live, _) => live.clone(),
@@ -146,6 +155,22 @@ mod tests {
         });
         let expected = json!({"metadata": {"name": "x", "annotations": {"a": "2"}}});
         assert_eq!(project(&live, &applied), expected);
+    }
+
+    #[test]
+    fn defaults_in_list_elements_are_not_drift_but_changed_values_are() {
+        let applied = json!({"containers": [{"name": "r", "image": "a"}]});
+        let live =
+            json!({"containers": [{"name": "r", "image": "b", "imagePullPolicy": "Always"}]});
+        let expected = json!({"containers": [{"name": "r", "image": "b"}]});
+        assert_eq!(project(&live, &applied), expected);
+    }
+
+    #[test]
+    fn a_list_of_another_length_is_kept_whole() {
+        let applied = json!({"rules": [{"a": 1}]});
+        let live = json!({"rules": [{"a": 1, "x": 2}, {"a": 3}]});
+        assert_eq!(project(&live, &applied), live);
     }
 
     #[test]

@@ -1,17 +1,10 @@
-//! A pool's Kubernetes objects: [`KubeObject`] with two additions.
+//! A pool's Kubernetes objects: [`KubeObject`] with the token kept out.
 //!
-//! *The token.* The record (and so the state's `rendered` and every plan)
+//! The record (and so the state's `rendered` and every plan)
 //! holds the runner Secret with the token's digest in place of its value.
 //! Writing the Secret, this kind puts the real token in; observing it, it
 //! replaces what the cluster holds with that value's digest, so a token
 //! changed out of band shows as drift without showing the token.
-//!
-//! *Lists of objects.* [`KubeObject`] projects an observation onto the
-//! applied manifest object by object but takes lists whole, and an API
-//! server fills defaults into list elements (a Deployment's containers get
-//! `imagePullPolicy`, `terminationMessagePath` ...), which would be drift
-//! on every plan. Here lists of the applied length are projected element
-//! by element; a list of another length stays whole, so it shows.
 
 use std::fmt;
 use std::sync::Arc;
@@ -69,35 +62,10 @@ fn is_token_secret(fields: &KubeFields) -> bool {
     fields.kind == "Secret" && fields.manifest.pointer("/data").is_some()
 }
 
-/// The parts of `live` at the keys `applied` has, through objects and
-/// through lists of the same length, element by element.
-pub fn project_elements(live: &Json, applied: &Json) -> Json {
-    match (live, applied) {
-        (Json::Object(live), Json::Object(applied)) => Json::Object(
-            applied
-                .iter()
-                .map(|(key, wanted)| {
-                    let found = live.get(key).map(|value| project_elements(value, wanted));
-                    (key.clone(), found.unwrap_or(Json::Null))
-                })
-                .collect(),
-        ),
-        (Json::Array(live), Json::Array(applied)) if live.len() == applied.len() => Json::Array(
-            live.iter()
-                .zip(applied)
-                .map(|(live, wanted)| project_elements(live, wanted))
-                .collect(),
-        ),
-        (live, _) => live.clone(),
-    }
-}
-
-/// `observed` projected onto `desired` element by element, the Secret's
-/// token replaced by its digest.
-fn as_recorded(id: &str, desired: &Spec, observed: Spec) -> Result<Spec, KindError> {
-    let wanted: KubeFields = parse(id, desired)?;
+/// `observed` (already projected onto `desired` by the Kubernetes kind)
+/// with the Secret's token replaced by its digest.
+fn as_recorded(id: &str, observed: Spec) -> Result<Spec, KindError> {
     let mut fields: KubeFields = parse(id, &observed)?;
-    fields.manifest = project_elements(&fields.manifest, &wanted.manifest);
     if !is_token_secret(&fields) {
         return Ok(render(&fields));
     }
@@ -118,7 +86,7 @@ impl Kind for PoolObjects {
             return Ok(None);
         };
         Ok(Some(Observed {
-            spec: as_recorded(id, spec, observed.spec)?,
+            spec: as_recorded(id, observed.spec)?,
             owned: observed.owned,
         }))
     }
@@ -171,24 +139,8 @@ mod tests {
     fn an_observed_token_becomes_its_digest() {
         let desired = secret(json!({TOKEN_KEY: digest(&["glrt-secret"])}));
         let live = secret(json!({TOKEN_KEY: STANDARD.encode("glrt-secret")}));
-        let seen = as_recorded("id", &desired, live).unwrap();
+        let seen = as_recorded("id", live).unwrap();
         assert_eq!(seen, desired);
         assert!(!seen.to_string().contains("glrt-secret"));
-    }
-
-    #[test]
-    fn defaults_in_list_elements_are_not_drift_but_changed_values_are() {
-        let applied = json!({"containers": [{"name": "r", "image": "a"}]});
-        let live =
-            json!({"containers": [{"name": "r", "image": "b", "imagePullPolicy": "Always"}]});
-        let expected = json!({"containers": [{"name": "r", "image": "b"}]});
-        assert_eq!(project_elements(&live, &applied), expected);
-    }
-
-    #[test]
-    fn a_list_of_another_length_is_kept_whole() {
-        let applied = json!({"rules": [{"a": 1}]});
-        let live = json!({"rules": [{"a": 1, "x": 2}, {"a": 3}]});
-        assert_eq!(project_elements(&live, &applied), live);
     }
 }
