@@ -251,3 +251,21 @@ def test_assume_role_runs_once_per_account_per_provider_process(
         assert sorted(assumed) == sorted([first, second]), assumed
     finally:
         terraform.destroy()
+
+
+def test_a_plan_for_new_accesses_makes_no_api_call(terraform, kube, namespace, provider_binary):
+    # Every AWS endpoint is a closed loopback port: any AWS call would fail
+    # the plan. The stand-in counts every Kubernetes request it receives.
+    first, second = namespace.target_account_ids[:2]
+    config = provider_block("http://127.0.0.1:1", kube.url) + access(
+        "a", first, "pool", "deploy"
+    ) + access("b", second, "pool", "audit")
+    terraform.write_config(config)
+    kube.reset_counts()
+
+    code, output = terraform.plan()
+
+    assert code == 2, output
+    assert "2 to add" in output
+    assert "sts:AssumeRoleWithWebIdentity" in output, "the plan shows the rendered trust policy"
+    assert kube.request_counts()["total"] == 0
