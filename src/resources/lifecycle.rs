@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backends::Backends;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::reconcile::{KindError, Record};
 use crate::value::Value;
 
 /// What an operation may use besides its own inputs.
@@ -87,6 +88,77 @@ pub fn no_state_upgrade(type_name: &str, version: i64) -> Diagnostics {
     Diagnostic::error(
         "Cannot upgrade the stored state",
         format!("{type_name} has no state upgrader from schema version {version}."),
+    )
+    .into()
+}
+
+/// The record of sub-objects kept in a state's `rendered` attribute.
+pub fn record_of(state: &Value) -> Record {
+    let Some(entries) = state.attr("rendered").and_then(Value::entries) else {
+        return Record::new();
+    };
+    entries
+        .iter()
+        .filter_map(|(id, text)| Some((id.clone(), serde_json::from_str(text.as_str()?).ok()?)))
+        .collect()
+}
+
+/// A record as the `rendered` map: pretty JSON per sub-object, so plans
+/// show structural diffs.
+pub fn rendered(record: &Record) -> Value {
+    let pretty = |spec: &serde_json::Value| serde_json::to_string_pretty(spec).unwrap_or_default();
+    Value::Map(
+        record
+            .iter()
+            .map(|(id, spec)| (id.clone(), Value::string(pretty(spec))))
+            .collect(),
+    )
+}
+
+/// `state` with attribute `name` set to `value`.
+pub fn with(state: Value, name: &str, value: Value) -> Value {
+    match state {
+        Value::Object(mut attributes) => {
+            attributes.insert(name.to_string(), value);
+            Value::Object(attributes)
+        }
+        other => other,
+    }
+}
+
+/// One diagnostic per failed sub-object; `verb` is "Cannot apply" or
+/// "Cannot delete".
+pub fn failures(verb: &str, errors: &[(String, KindError)]) -> Diagnostics {
+    Diagnostics(
+        errors
+            .iter()
+            .map(|(id, error)| failure(verb, id, error))
+            .collect(),
+    )
+}
+
+/// The diagnostic for one failed sub-object.
+pub fn failure(verb: &str, id: &str, error: &KindError) -> Diagnostic {
+    Diagnostic::error(
+        format!("{verb} {id}"),
+        format!(
+            "{error}\n\nEverything created before the failure is recorded in the state; \
+             fix the cause and apply again to finish."
+        ),
+    )
+}
+
+/// An import that failed reading `id`.
+pub fn import_failure(id: &str, error: impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error(format!("Cannot import {id}"), error.to_string()).into()
+}
+
+/// A plan reached apply with inputs still unknown, which Terraform never
+/// allows; `what` names the resource ("this access").
+pub fn unknown_at_apply(what: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Unknown values at apply",
+        format!("Some inputs of {what} are still unknown. This is a bug in the provider."),
     )
     .into()
 }

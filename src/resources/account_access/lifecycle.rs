@@ -14,8 +14,14 @@ use crate::kinds::oidc_provider::OidcProvider;
 use crate::kinds::policy_attachment::PolicyAttachment;
 use crate::kinds::{MANAGED_BY, OWNER, Reach};
 use crate::reconcile::{self, KindError, Kinds, Record};
+use crate::resources::lifecycle::{
+    failure, failures, import_failure, record_of, rendered, unknown_at_apply, with,
+};
 use crate::resources::{Context, Outcome};
 use crate::value::Value;
+
+/// How diagnostics name this resource.
+const WHAT: &str = "this access";
 
 /// The kinds an access uses, reaching its account as configured.
 fn kinds(backends: &Backends, access: &Access) -> Kinds {
@@ -92,7 +98,7 @@ async fn apply_or_destroy(
     if planned.is_null() {
         return Ok(destroy(context, &backends, prior).await);
     }
-    let access = Access::from_value(&planned).ok_or_else(unknown_at_apply)?;
+    let access = Access::from_value(&planned).ok_or_else(|| unknown_at_apply(WHAT))?;
     let account = resolve_account(&backends, &access).await?;
     let desired = expand::expand(&access, &account, &backends.config.default_tags);
     let kinds = kinds(&backends, &access);
@@ -108,7 +114,7 @@ async fn apply_or_destroy(
 
 async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outcome {
     let Some(access) = Access::from_value(prior) else {
-        return Outcome::with(prior.clone(), unknown_at_apply());
+        return Outcome::with(prior.clone(), unknown_at_apply(WHAT));
     };
     let kinds = kinds(backends, &access);
     let deleted = reconcile::delete_all(&kinds, &record_of(prior), &context.stop).await;
@@ -135,7 +141,7 @@ async fn resolve_account(backends: &Backends, access: &Access) -> Result<String,
 /// Observes every sub-object; a deleted role means the access is gone.
 pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnostics> {
     let backends = context.backends()?.clone();
-    let access = Access::from_value(&current).ok_or_else(unknown_at_apply)?;
+    let access = Access::from_value(&current).ok_or_else(|| unknown_at_apply(WHAT))?;
     let record = record_of(&current);
     let kinds = kinds(&backends, &access);
     let refreshed = reconcile::read(&kinds, &record)
@@ -246,7 +252,7 @@ pub async fn import(
     }
 
     let state = Value::Object(config);
-    let access = Access::from_value(&state).ok_or_else(unknown_at_apply)?;
+    let access = Access::from_value(&state).ok_or_else(|| unknown_at_apply(WHAT))?;
     let desired = expand::expand(&access, account, &backends.config.default_tags);
     let record: Record = desired.into_iter().map(|d| (d.id, d.spec)).collect();
     let state = outputs(state, &access, account, &record);
@@ -270,46 +276,12 @@ fn trust_of(policy: &serde_json::Value) -> Option<(String, String, String)> {
     ))
 }
 
-/// The record kept in a state's `rendered` attribute.
-pub fn record_of(state: &Value) -> Record {
-    let Some(entries) = state.attr("rendered").and_then(Value::entries) else {
-        return Record::new();
-    };
-    entries
-        .iter()
-        .filter_map(|(id, text)| Some((id.clone(), serde_json::from_str(text.as_str()?).ok()?)))
-        .collect()
-}
-
-/// A record as the `rendered` map: pretty JSON per sub-object, so plans
-/// show structural diffs.
-pub fn rendered(record: &Record) -> Value {
-    let pretty = |spec: &serde_json::Value| serde_json::to_string_pretty(spec).unwrap_or_default();
-    Value::Map(
-        record
-            .iter()
-            .map(|(id, spec)| (id.clone(), Value::string(pretty(spec))))
-            .collect(),
-    )
-}
-
 fn string_map(map: &BTreeMap<String, String>) -> Value {
     Value::Map(
         map.iter()
             .map(|(k, v)| (k.clone(), Value::string(v)))
             .collect(),
     )
-}
-
-/// `state` with attribute `name` set to `value`.
-fn with(state: Value, name: &str, value: Value) -> Value {
-    match state {
-        Value::Object(mut attributes) => {
-            attributes.insert(name.to_string(), value);
-            Value::Object(attributes)
-        }
-        other => other,
-    }
 }
 
 fn null_object(block: &crate::schema::Block) -> BTreeMap<String, Value> {
@@ -320,45 +292,14 @@ fn null_object(block: &crate::schema::Block) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn failures(verb: &str, errors: &[(String, KindError)]) -> Diagnostics {
-    Diagnostics(
-        errors
-            .iter()
-            .map(|(id, error)| kind_diagnostic(verb, id, error))
-            .collect(),
-    )
-}
-
-fn kind_diagnostic(verb: &str, id: &str, error: &KindError) -> Diagnostic {
-    Diagnostic::error(
-        format!("{verb} {id}"),
-        format!(
-            "{error}\n\nEverything created before the failure is recorded in the state; \
-             fix the cause and apply again to finish."
-        ),
-    )
-}
-
 fn kind_failure(verb: &str, id: &str, error: &KindError) -> Diagnostics {
-    kind_diagnostic(verb, id, error).into()
-}
-
-fn import_failure(id: &str, error: impl std::fmt::Display) -> Diagnostics {
-    Diagnostic::error(format!("Cannot import {id}"), error.to_string()).into()
+    failure(verb, id, error).into()
 }
 
 fn bad_import_id(id: &str) -> Diagnostics {
     Diagnostic::error(
         "Invalid import ID",
         format!("\"{id}\" is not an access ID: use `<account_id>/<role_name>`."),
-    )
-    .into()
-}
-
-fn unknown_at_apply() -> Diagnostics {
-    Diagnostic::error(
-        "Unknown values at apply",
-        "Some inputs of this access are still unknown. This is a bug in the provider.",
     )
     .into()
 }

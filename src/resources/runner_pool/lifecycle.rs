@@ -1,7 +1,6 @@
 //! Plan, apply, read, import and destroy of `ci_runner_pool`, on the
 //! reconcile engine. Every sub-object is a Kubernetes object.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use secrecy::SecretString;
@@ -12,9 +11,15 @@ use super::{DEFAULT_RUNNER_IMAGE, default_namespace};
 use crate::backends::Backends;
 use crate::backends::kube::ObjectRef;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::reconcile::{self, KindError, Kinds, Record};
+use crate::reconcile::{self, Kinds, Record};
+use crate::resources::lifecycle::{
+    failures, import_failure, record_of, rendered, unknown_at_apply, with,
+};
 use crate::resources::{Context, Outcome};
 use crate::value::Value;
+
+/// How diagnostics name this resource.
+const WHAT: &str = "this runner pool";
 
 /// The kinds a pool uses; `token` only when apply writes the Secret.
 fn kinds(backends: &Backends, token: Option<SecretString>) -> Kinds {
@@ -100,7 +105,7 @@ async fn apply_or_destroy(
     if planned.is_null() {
         return Ok(destroy(context, &backends, prior).await);
     }
-    let pool = Pool::from_value(&planned).ok_or_else(unknown_at_apply)?;
+    let pool = Pool::from_value(&planned).ok_or_else(|| unknown_at_apply(WHAT))?;
     let token = token_of(&planned).or_else(|| token_of(config));
     let desired = expand::expand(&pool, token.as_deref());
     let kinds = kinds(&backends, token.map(SecretString::from));
@@ -187,59 +192,6 @@ pub async fn import(context: &Context, id: &str) -> Result<Outcome, Diagnostics>
     read(context, plan(&config, config.clone())).await
 }
 
-/// The record kept in a state's `rendered` attribute.
-pub fn record_of(state: &Value) -> Record {
-    let Some(entries) = state.attr("rendered").and_then(Value::entries) else {
-        return Record::new();
-    };
-    entries
-        .iter()
-        .filter_map(|(id, text)| Some((id.clone(), serde_json::from_str(text.as_str()?).ok()?)))
-        .collect()
-}
-
-/// A record as the `rendered` map: pretty JSON per sub-object.
-pub fn rendered(record: &Record) -> Value {
-    let pretty = |spec: &serde_json::Value| serde_json::to_string_pretty(spec).unwrap_or_default();
-    let entries: BTreeMap<String, Value> = record
-        .iter()
-        .map(|(id, spec)| (id.clone(), Value::string(pretty(spec))))
-        .collect();
-    Value::Map(entries)
-}
-
-/// `state` with attribute `name` set to `value`.
-fn with(state: Value, name: &str, value: Value) -> Value {
-    match state {
-        Value::Object(mut attributes) => {
-            attributes.insert(name.to_string(), value);
-            Value::Object(attributes)
-        }
-        other => other,
-    }
-}
-
-fn failures(verb: &str, errors: &[(String, KindError)]) -> Diagnostics {
-    Diagnostics(
-        errors
-            .iter()
-            .map(|(id, error)| {
-                Diagnostic::error(
-                    format!("{verb} {id}"),
-                    format!(
-                        "{error}\n\nEverything created before the failure is recorded in the \
-                         state; fix the cause and apply again to finish."
-                    ),
-                )
-            })
-            .collect(),
-    )
-}
-
-fn import_failure(id: &str, error: impl std::fmt::Display) -> Diagnostics {
-    Diagnostic::error(format!("Cannot import {id}"), error.to_string()).into()
-}
-
 fn no_such_pool(id: &str, node_pool: &str) -> Diagnostics {
     Diagnostic::error(
         "Cannot import: no such runner pool",
@@ -263,14 +215,6 @@ fn bad_import_id(id: &str) -> Diagnostics {
     Diagnostic::error(
         "Invalid import ID",
         format!("\"{id}\" is not a runner pool ID: use `<cluster_name>/<group>`."),
-    )
-    .into()
-}
-
-fn unknown_at_apply() -> Diagnostics {
-    Diagnostic::error(
-        "Unknown values at apply",
-        "Some inputs of this runner pool are still unknown. This is a bug in the provider.",
     )
     .into()
 }
