@@ -9,7 +9,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: demo test tools build lint unit acceptance docs bench
+.PHONY: demo test tools build lint unit acceptance docs bench package
 
 demo: tools build
 	scripts/demo.sh
@@ -43,3 +43,8 @@ bench:
 	cargo build --release --bin terraform-provider-ci
 	cp target/release/terraform-provider-ci target/bench-provider
 	PROVIDER_BIN=$(CURDIR)/target/bench-provider cargo bench --bench provider
+
+# Release artifacts in dist/: the linux_amd64 zip, its SHA256SUMS and the
+# protocol 6.0 manifest, from a release build (see scripts/package.sh).
+package:
+	scripts/package.sh
