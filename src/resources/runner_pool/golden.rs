@@ -58,10 +58,12 @@ fn with(mut json: Json, pointer: &str, value: Json) -> Json {
     json
 }
 
+/// A file of the project's `shared/` folder: `$CI_SHARED_DIR` when set (as
+/// the harness honours it), else the folder beside the repository.
 fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(path)
+    let dir = std::env::var_os("CI_SHARED_DIR").map(PathBuf::from);
+    let dir = dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    dir.join(path)
 }
 
 const DEFAULT_CONFIG: &str = r#"concurrent = 10
