@@ -4,8 +4,8 @@ use super::trust_policy::{self, MAX_TRUST_POLICY_CHARS, TrustPolicyInputs};
 use crate::diagnostics::Diagnostics;
 use crate::resources::field::Field;
 use crate::resources::validate::{
-    self, IAM_POLICY, account_id, arn, dns_label, iam_policy, iam_role_name, minified_len,
-    oidc_issuer_url, service_account_name,
+    self, IAM_POLICY, account_id, arn, dns_label, eks_name, iam_policy, iam_role_name,
+    minified_len, oidc_issuer_url, service_account_name,
 };
 use crate::value::Value;
 
@@ -38,7 +38,8 @@ pub(super) fn validate(config: &Value) -> Diagnostics {
 }
 
 fn check_identity(root: &Field, diags: &mut Diagnostics) {
-    root.attr("cluster_name").check(diags, dns_label);
+    // The same rule as `ci_cluster.name`: any cluster it accepts can be used here.
+    root.attr("cluster_name").check(diags, eks_name(100));
     root.attr("oidc_issuer_url").check(diags, oidc_issuer_url);
     root.attr("namespace").check(diags, dns_label);
     root.attr("service_account")
