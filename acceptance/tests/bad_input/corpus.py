@@ -249,6 +249,7 @@ CASES: list[Case] = [
     C("warm_pool-node_role_arn_malformed", "warm_pool", {"node_role_arn": '"node"'}, "Invalid ARN"),
     C("warm_pool-node_role_arn_not_a_role", "warm_pool", {"node_role_arn": '"arn:aws:iam::123456789012:user/node"'}, "Invalid ARN"),
     C("warm_pool-subnet_malformed", "warm_pool", {"subnet_ids": '["subnet-"]'}, "Invalid subnet ID"),
+    C("warm_pool-node_group_name_too_long", "warm_pool", {"group.name": '"' + "a" * 60 + '"'}, "Node group name too long"),
     C("warm_pool-desired_above_max", "warm_pool", {"group.desired_size": "5", "group.max_size": "2"}, "Desired size out of range", line="desired_size = 5"),
     C("warm_pool-min_above_desired", "warm_pool", {"group.min_size": "3"}, "Desired size out of range", line="desired_size = 2"),
     C("warm_pool-max_zero", "warm_pool", {"group.desired_size": "0", "group.max_size": "0"}, "Invalid max_size"),

@@ -39,6 +39,7 @@ pub(super) fn validate(config: &Value) -> Diagnostics {
         check_group(group, &mut diags);
     }
     check_group_names_unique(&groups, &mut diags);
+    check_node_group_names_fit(&root.attr("runner_pool"), &groups, &mut diags);
     check_schedule(&root.attr("schedule"), &mut diags);
     diags
 }
@@ -123,6 +124,29 @@ fn check_group_names_unique(groups: &[Field], diags: &mut Diagnostics) {
             diags.push(name.error(
                 "Duplicate group name",
                 format!("Two groups are named {text:?}; give each group its own name."),
+            ));
+        }
+    }
+}
+
+/// EKS's limit on a node group's name, which is `<runner_pool>-<group>`.
+const MAX_NODE_GROUP_NAME: usize = 63;
+
+/// Each part may be valid alone and still make a node group name EKS
+/// refuses, which would only show at apply.
+fn check_node_group_names_fit(pool: &Field, groups: &[Field], diags: &mut Diagnostics) {
+    let Some(pool) = pool.str() else { return };
+    for name in groups.iter().map(|g| g.attr("name")) {
+        let Some(text) = name.str() else { continue };
+        let full = format!("{pool}-{text}");
+        if full.chars().count() > MAX_NODE_GROUP_NAME {
+            diags.push(name.error(
+                "Node group name too long",
+                format!(
+                    "The node group would be named {full:?} ({} characters); EKS allows \
+                     {MAX_NODE_GROUP_NAME}. Shorten the group name or the runner pool name.",
+                    full.chars().count()
+                ),
             ));
         }
     }
