@@ -14,6 +14,7 @@ import re
 
 import requests
 
+from harness import config
 from harness import (
     Apply,
     CheckNothingLeft,
@@ -30,28 +31,9 @@ ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF"
 ISSUER_HOST = ISSUER.removeprefix("https://")
 
 
-def provider_block(moto: str, kube_url: str) -> str:
-    endpoints = "\n".join(f'    {s} = "{moto}"' for s in ("iam", "sts", "eks", "sqs", "events", "scheduler"))
-    return f"""
-terraform {{
-  required_providers {{
-    ci = {{ source = "registry.terraform.io/ci-platform/ci" }}
-  }}
-}}
-
-provider "ci" {{
-  region           = "eu-west-1"
-  target_role_name = "{TARGET_ROLE}"
-  default_tags     = {{ "cost-center" = "ci" }}
-  endpoints {{
-{endpoints}
-  }}
-  kubernetes {{
-    host     = "{kube_url}"
-    insecure = true
-  }}
-}}
-"""
+def provider_block(aws_endpoint: str, kube_url: str) -> str:
+    settings = f'  target_role_name = "{TARGET_ROLE}"\n  default_tags     = {{ "cost-center" = "ci" }}'
+    return config.provider_block(aws_endpoint, kube_url, settings)
 
 
 def access(name: str, account: str, namespace: str, service_account: str, extra: str = "") -> str:

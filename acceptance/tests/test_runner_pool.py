@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import requests
 
+from harness.config import provider_block
 from harness import (
     Apply,
     CheckNothingLeft,
@@ -27,30 +28,6 @@ FIRST_TOKEN = "glrt-first-Zq8vXw3kLm"
 SECOND_TOKEN = "glrt-second-Hy7tRb2nPc"
 CHECKSUM = "ci-platform/config-checksum"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
-
-
-def provider_block(moto: str, kube_url: str) -> str:
-    endpoints = "\n".join(
-        f'    {s} = "{moto}"' for s in ("iam", "sts", "eks", "sqs", "events", "scheduler")
-    )
-    return f"""
-terraform {{
-  required_providers {{
-    ci = {{ source = "registry.terraform.io/ci-platform/ci" }}
-  }}
-}}
-
-provider "ci" {{
-  region = "eu-west-1"
-  endpoints {{
-{endpoints}
-  }}
-  kubernetes {{
-    host     = "{kube_url}"
-    insecure = true
-  }}
-}}
-"""
 
 
 def pool(name: str, group: str, token: str, extra: str = "") -> str:
