@@ -32,6 +32,9 @@ impl RoleFields {
     }
 }
 
+/// The description every role gets; UpdateRole would clear it if omitted.
+const DESCRIPTION: &str = "CI job access, managed by terraform-provider-ci";
+
 /// The IAM role kind.
 pub struct IamRole(pub Reach);
 
@@ -65,7 +68,7 @@ impl Kind for IamRole {
             tags: wanted.tags.clone(),
             max_session_duration: wanted.max_session_duration,
             permissions_boundary: wanted.permissions_boundary.clone(),
-            description: Some("CI job access, managed by terraform-provider-ci".to_string()),
+            description: Some(DESCRIPTION.to_string()),
         };
         account.iam().create_role(&request).await.map_err(backend)?;
         Ok(spec.clone())
@@ -89,7 +92,8 @@ impl Kind for IamRole {
                         .await
                 }
                 "max_session_duration" => {
-                    iam.update_role(&wanted.name, wanted.max_session_duration, None)
+                    // UpdateRole sets the description too: keep ours.
+                    iam.update_role(&wanted.name, wanted.max_session_duration, Some(DESCRIPTION))
                         .await
                 }
                 "permissions_boundary" => match &wanted.permissions_boundary {
