@@ -42,13 +42,8 @@ pub struct IamRole(pub Reach);
 impl Kind for IamRole {
     async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
         let wanted: RoleFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        let Some(role) = account
-            .iam()
-            .get_role(&wanted.name)
-            .await
-            .map_err(backend)?
-        else {
+        let iam = self.0.iam(&wanted.account).await?;
+        let Some(role) = iam.get_role(&wanted.name).await.map_err(backend)? else {
             return Ok(None);
         };
         let owned = role.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
@@ -61,7 +56,7 @@ impl Kind for IamRole {
 
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: RoleFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
+        let iam = self.0.iam(&wanted.account).await?;
         let request = RoleSpec {
             name: wanted.name.clone(),
             assume_role_policy: wanted.assume_role_policy.clone(),
@@ -70,7 +65,7 @@ impl Kind for IamRole {
             permissions_boundary: wanted.permissions_boundary.clone(),
             description: Some(DESCRIPTION.to_string()),
         };
-        account.iam().create_role(&request).await.map_err(backend)?;
+        iam.create_role(&request).await.map_err(backend)?;
         Ok(spec.clone())
     }
 
@@ -83,8 +78,7 @@ impl Kind for IamRole {
     ) -> Result<Spec, KindError> {
         let wanted: RoleFields = parse(id, desired)?;
         let now: RoleFields = parse(id, &observed.spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        let iam = account.iam();
+        let iam = self.0.iam(&wanted.account).await?;
         for change in changes {
             match change.field.as_str() {
                 "assume_role_policy" => {
@@ -113,12 +107,8 @@ impl Kind for IamRole {
 
     async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
         let wanted: RoleFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        account
-            .iam()
-            .delete_role(&wanted.name)
-            .await
-            .map_err(backend)
+        let iam = self.0.iam(&wanted.account).await?;
+        iam.delete_role(&wanted.name).await.map_err(backend)
     }
 
     fn identity_fields(&self) -> &'static [&'static str] {

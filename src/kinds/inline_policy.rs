@@ -21,11 +21,8 @@ pub struct InlinePolicy(pub Reach);
 impl Kind for InlinePolicy {
     async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
         let wanted: InlinePolicyFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        let document = account
-            .iam()
-            .get_inline_policy(&wanted.role, &wanted.name)
-            .await;
+        let iam = self.0.iam(&wanted.account).await?;
+        let document = iam.get_inline_policy(&wanted.role, &wanted.name).await;
         let document = match document {
             Err(error) if error.is("NoSuchEntity") => None,
             other => other.map_err(backend)?,
@@ -55,12 +52,8 @@ impl Kind for InlinePolicy {
 
     async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
         let wanted: InlinePolicyFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        match account
-            .iam()
-            .delete_inline_policy(&wanted.role, &wanted.name)
-            .await
-        {
+        let iam = self.0.iam(&wanted.account).await?;
+        match iam.delete_inline_policy(&wanted.role, &wanted.name).await {
             Err(error) if error.is("NoSuchEntity") => Ok(false),
             other => other.map_err(backend),
         }
@@ -78,8 +71,7 @@ impl Kind for InlinePolicy {
 impl InlinePolicy {
     async fn put(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: InlinePolicyFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        let iam = account.iam();
+        let iam = self.0.iam(&wanted.account).await?;
         iam.put_inline_policy(&wanted.role, &wanted.name, &wanted.document)
             .await
             .map_err(backend)?;

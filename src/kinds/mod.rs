@@ -18,6 +18,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::backends::aws::iam::Iam;
 use crate::backends::aws::{Account, Aws};
 use crate::reconcile::{KindError, Spec};
 
@@ -45,6 +46,11 @@ impl Reach {
             None => self.aws.account(None, "").await,
         };
         account.map_err(backend)
+    }
+
+    /// The IAM client acting in `account_id`.
+    pub async fn iam(&self, account_id: &str) -> Result<Iam, KindError> {
+        Ok(self.account(account_id).await?.iam())
     }
 }
 

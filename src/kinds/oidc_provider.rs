@@ -44,12 +44,8 @@ pub struct OidcProvider(pub Reach);
 impl Kind for OidcProvider {
     async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
         let wanted: OidcFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        let found = account
-            .iam()
-            .find_oidc_provider(&wanted.url)
-            .await
-            .map_err(backend)?;
+        let iam = self.0.iam(&wanted.account).await?;
+        let found = iam.find_oidc_provider(&wanted.url).await.map_err(backend)?;
         Ok(found.map(|provider| {
             let has_all = wanted
                 .client_ids
@@ -79,7 +75,7 @@ impl Kind for OidcProvider {
 
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: OidcFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
+        let iam = self.0.iam(&wanted.account).await?;
         let mut tags = BTreeMap::from([(MANAGED_BY.to_string(), MANAGED_BY_VALUE.to_string())]);
         tags.extend(
             wanted
@@ -88,7 +84,6 @@ impl Kind for OidcProvider {
                 .map(|key| (key.clone(), "in-use".to_string())),
         );
         let thumbprints = vec![THUMBPRINT.to_string()];
-        let iam = account.iam();
         let created =
             iam.create_oidc_provider(&wanted.url, &wanted.client_ids, &thumbprints, &tags);
         match created.await {
@@ -118,8 +113,7 @@ impl Kind for OidcProvider {
         changes: &[Change],
     ) -> Result<Spec, KindError> {
         let wanted: OidcFields = parse(id, desired)?;
-        let account = self.0.account(&wanted.account).await?;
-        let iam = account.iam();
+        let iam = self.0.iam(&wanted.account).await?;
         if changes.iter().any(|c| c.field == "user") {
             if let Some(key) = &wanted.user {
                 let tags = BTreeMap::from([(key.clone(), "in-use".to_string())]);
@@ -137,8 +131,7 @@ impl Kind for OidcProvider {
 
     async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
         let wanted: OidcFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        let iam = account.iam();
+        let iam = self.0.iam(&wanted.account).await?;
         let Some(provider) = iam.find_oidc_provider(&wanted.url).await.map_err(backend)? else {
             return Ok(false);
         };

@@ -21,9 +21,8 @@ pub struct PolicyAttachment(pub Reach);
 impl Kind for PolicyAttachment {
     async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
         let wanted: AttachmentFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
+        let iam = self.0.iam(&wanted.account).await?;
         // A role that is gone lists no attachments.
-        let iam = account.iam();
         let attached = iam
             .list_attached_policies(&wanted.role)
             .await
@@ -37,10 +36,8 @@ impl Kind for PolicyAttachment {
 
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: AttachmentFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        account
-            .iam()
-            .attach_policy(&wanted.role, &wanted.policy_arn)
+        let iam = self.0.iam(&wanted.account).await?;
+        iam.attach_policy(&wanted.role, &wanted.policy_arn)
             .await
             .map_err(backend)?;
         Ok(spec.clone())
@@ -60,12 +57,8 @@ impl Kind for PolicyAttachment {
 
     async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
         let wanted: AttachmentFields = parse(id, spec)?;
-        let account = self.0.account(&wanted.account).await?;
-        match account
-            .iam()
-            .detach_policy(&wanted.role, &wanted.policy_arn)
-            .await
-        {
+        let iam = self.0.iam(&wanted.account).await?;
+        match iam.detach_policy(&wanted.role, &wanted.policy_arn).await {
             Err(error) if error.is("NoSuchEntity") => Ok(false),
             other => other.map_err(backend),
         }
