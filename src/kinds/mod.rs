@@ -9,8 +9,10 @@
 pub mod iam_role;
 pub mod inline_policy;
 pub mod kube_object;
+pub mod node_group;
 pub mod oidc_provider;
 pub mod policy_attachment;
+pub mod schedule;
 
 use std::fmt::Display;
 use std::sync::Arc;

@@ -15,6 +15,14 @@ pub mod code {
     pub const ENTITY_ALREADY_EXISTS: &str = "EntityAlreadyExists";
     /// IAM: the object does not exist.
     pub const NO_SUCH_ENTITY: &str = "NoSuchEntity";
+    /// EKS, EventBridge and Scheduler: the object does not exist.
+    pub const RESOURCE_NOT_FOUND: &str = "ResourceNotFoundException";
+    /// EKS and Scheduler: the object to create exists already.
+    pub const RESOURCE_IN_USE: &str = "ResourceInUseException";
+    /// Scheduler: the object to create exists already.
+    pub const CONFLICT: &str = "ConflictException";
+    /// SQS: the queue does not exist.
+    pub const QUEUE_DOES_NOT_EXIST: &str = "AWS.SimpleQueueService.NonExistentQueue";
     /// IAM: the object is still in use (a role with policies attached).
     pub const DELETE_CONFLICT: &str = "DeleteConflict";
     /// IAM: a policy document was rejected.
@@ -47,9 +55,10 @@ pub enum AwsError {
     #[error("cannot find the account of the provider's AWS credentials: {cause}")]
     CallerIdentity { cause: ServiceError },
 
-    /// An IAM request failed; `action` reads like "create IAM role ci-x".
+    /// A service request failed; `action` reads like "create IAM role
+    /// ci-x" or "describe EKS cluster ci-main".
     #[error("cannot {action} in account {account}: {cause}")]
-    Iam {
+    Request {
         action: String,
         account: String,
         cause: ServiceError,
@@ -70,7 +79,7 @@ impl AwsError {
         match self {
             AwsError::AssumeRole { cause, .. }
             | AwsError::CallerIdentity { cause }
-            | AwsError::Iam { cause, .. } => cause.code(),
+            | AwsError::Request { cause, .. } => cause.code(),
             AwsError::NoRegion | AwsError::PolicyDocument { .. } => None,
         }
     }
@@ -90,7 +99,7 @@ pub struct ServiceError {
 
 impl ServiceError {
     /// A failure AWS did not report, e.g. an answer missing a field.
-    pub(super) fn other(message: &str) -> ServiceError {
+    pub(crate) fn other(message: &str) -> ServiceError {
         ServiceError {
             code: None,
             message: message.to_string(),

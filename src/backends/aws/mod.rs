@@ -18,6 +18,12 @@
 //! never fails for want of credentials or a region.
 
 mod error;
+pub mod eks;
+pub mod events;
+pub mod request;
+pub mod scheduler;
+mod service;
+pub mod sqs;
 pub mod iam;
 pub mod policy_document;
 mod sdk_config;
@@ -32,7 +38,8 @@ use crate::provider::config::ProviderConfig;
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use sdk_config::{Settings, partition};
+pub use service::{Eks, Events, Scheduler, Service, Sqs};
+use sdk_config::{Regional, Settings, partition};
 use session::{AssumeRequest, RoleSession, SessionCredentials};
 use std::collections::HashMap;
 use std::fmt;
@@ -74,8 +81,7 @@ struct Target {
 pub struct Account {
     id: Arc<str>,
     iam: Iam,
-    // TODO: eks(), sqs(), events() and scheduler() clients, with the
-    // endpoint overrides, once their SDK crates are dependencies.
+    regional: Regional,
 }
 
 impl Aws {
@@ -206,7 +212,8 @@ impl Aws {
 
     fn new_account(&self, id: Arc<str>, sdk: &SdkConfig, partition: &'static str) -> Account {
         let iam = Iam::new(self.settings.iam(sdk), id.clone(), partition);
-        Account { id, iam }
+        let regional = self.settings.regional(sdk);
+        Account { id, iam, regional }
     }
 }
 
@@ -228,6 +235,35 @@ impl Account {
     /// IAM in this account.
     pub fn iam(&self) -> Iam {
         self.iam.clone()
+    }
+
+    /// EKS in this account, in the provider's region.
+    pub fn eks(&self) -> Eks {
+        self.service(self.regional.eks.clone())
+    }
+
+    /// SQS in this account, in the provider's region.
+    pub fn sqs(&self) -> Sqs {
+        self.service(self.regional.sqs.clone())
+    }
+
+    /// EventBridge in this account, in the provider's region.
+    pub fn events(&self) -> Events {
+        self.service(self.regional.events.clone())
+    }
+
+    /// EventBridge Scheduler in this account, in the provider's region.
+    pub fn scheduler(&self) -> Scheduler {
+        self.service(self.regional.scheduler.clone())
+    }
+
+    fn service<C>(&self, sdk: C) -> Service<C> {
+        Service::new(sdk, self.id.clone(), self.partition())
+    }
+
+    /// The ARN partition, `aws` outside China and GovCloud.
+    pub fn partition(&self) -> &'static str {
+        self.iam.partition()
     }
 }
 

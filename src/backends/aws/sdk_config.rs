@@ -20,6 +20,18 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+/// A client of `$service` from the shared SDK configuration, on `$endpoint`
+/// when the provider block overrides it.
+macro_rules! client {
+    ($service:ident, $sdk:expr, $endpoint:expr) => {{
+        let mut config = $service::config::Builder::from($sdk);
+        if let Some(url) = &$endpoint {
+            config = config.endpoint_url(url);
+        }
+        $service::Client::from_conf(config.build())
+    }};
+}
+
 /// Session name recorded in CloudTrail when none is configured.
 pub const DEFAULT_SESSION_NAME: &str = "terraform-provider-ci";
 
@@ -89,24 +101,32 @@ impl Settings {
     /// for `aws`) whatever the configured region; an endpoint override is
     /// signed with the configured region.
     pub(super) fn iam(&self, sdk: &SdkConfig) -> aws_sdk_iam::Client {
-        let mut config = aws_sdk_iam::config::Builder::from(sdk);
-        if let Some(url) = &self.endpoints.iam {
-            config = config.endpoint_url(url);
-        }
-        aws_sdk_iam::Client::from_conf(config.build())
+        client!(aws_sdk_iam, sdk, self.endpoints.iam)
     }
 
     /// An STS client, on the regional endpoint unless overridden.
     pub(super) fn sts(&self, sdk: &SdkConfig) -> aws_sdk_sts::Client {
-        let mut config = aws_sdk_sts::config::Builder::from(sdk);
-        if let Some(url) = &self.endpoints.sts {
-            config = config.endpoint_url(url);
-        }
-        aws_sdk_sts::Client::from_conf(config.build())
+        client!(aws_sdk_sts, sdk, self.endpoints.sts)
     }
 
-    // TODO: EKS, SQS, EventBridge and Scheduler clients (endpoints.eks ...)
-    // once ci_cluster needs them; their SDK crates are not dependencies yet.
+    /// The regional clients of the services the cluster resources use.
+    pub(super) fn regional(&self, sdk: &SdkConfig) -> Regional {
+        Regional {
+            eks: client!(aws_sdk_eks, sdk, self.endpoints.eks),
+            sqs: client!(aws_sdk_sqs, sdk, self.endpoints.sqs),
+            events: client!(aws_sdk_eventbridge, sdk, self.endpoints.events),
+            scheduler: client!(aws_sdk_scheduler, sdk, self.endpoints.scheduler),
+        }
+    }
+}
+
+/// EKS, SQS, EventBridge and Scheduler clients of one account and region.
+#[derive(Clone, Debug)]
+pub(super) struct Regional {
+    pub eks: aws_sdk_eks::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
 }
 
 fn retry_config(retry: Retry) -> RetryConfig {

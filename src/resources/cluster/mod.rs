@@ -6,9 +6,14 @@
 //! default `EC2NodeClass`, and the cluster-wide Kyverno `ClusterPolicy`
 //! objects that route CI job pods (the *job policies*).
 
+pub mod job_policies;
+pub mod node_access;
+pub mod node_class;
 mod schema;
 mod validate;
 
+#[cfg(test)]
+mod golden;
 #[cfg(test)]
 mod tests;
 

@@ -22,6 +22,7 @@ pub use role::{Role, RoleSpec};
 
 use super::error::{AwsError, ServiceError, code};
 use super::policy_document::parse_policy_document;
+use super::request::Request;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
 use serde_json::Value;
@@ -29,7 +30,7 @@ use std::collections::BTreeMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use tracing::Instrument as _;
+
 
 /// IAM in one account: a thin wrapper over the SDK client that names the
 /// object and the account in every error and span.
@@ -38,16 +39,6 @@ pub struct Iam {
     client: aws_sdk_iam::Client,
     account: Arc<str>,
     partition: &'static str,
-}
-
-/// One IAM request, described for its span and its error.
-struct Request<'a> {
-    /// The IAM API operation, e.g. `CreateRole`.
-    operation: &'static str,
-    /// The name or ARN of the object acted on.
-    object: &'a str,
-    /// What the request does, e.g. "create IAM role ci-x".
-    action: String,
 }
 
 impl Iam {
@@ -68,6 +59,11 @@ impl Iam {
         &self.account
     }
 
+    /// The ARN partition this client's account is in.
+    pub fn partition(&self) -> &'static str {
+        self.partition
+    }
+
     /// Sends one request inside a span, naming it in the error.
     async fn send<T, E, R>(
         &self,
@@ -78,22 +74,11 @@ impl Iam {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,
     {
-        let span = tracing::debug_span!(
-            "aws",
-            aws.operation = request.operation,
-            aws.object = request.object,
-            aws.account = &*self.account,
-        );
-        let result = call.instrument(span).await;
-        result.map_err(|error| self.failed(request.action, error.into()))
+        super::request::send(&self.account, request, call).await
     }
 
     fn failed(&self, action: String, cause: ServiceError) -> AwsError {
-        AwsError::Iam {
-            action,
-            account: self.account.to_string(),
-            cause,
-        }
+        super::request::failed(&self.account, action, cause)
     }
 
     /// The error for a successful answer that lacks what was asked for.
@@ -119,23 +104,9 @@ impl fmt::Debug for Iam {
     }
 }
 
-impl<'a> Request<'a> {
-    fn new(operation: &'static str, object: &'a str, action: String) -> Request<'a> {
-        Request {
-            operation,
-            object,
-            action,
-        }
-    }
-}
-
 /// `Some` of a successful result, `None` for `NoSuchEntity`.
 fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(error) if error.is(code::NO_SUCH_ENTITY) => Ok(None),
-        Err(error) => Err(error),
-    }
+    super::request::found(result, &[code::NO_SUCH_ENTITY])
 }
 
 /// `true` when a delete or detach removed something, `false` when there

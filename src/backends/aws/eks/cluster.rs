@@ -1,0 +1,1 @@
+//! EKS clusters: create, describe, update, delete.

@@ -1,0 +1,2 @@
+//! EventBridge: the rules that route EC2 events to Karpenter's interruption
+//! queue, and their targets.

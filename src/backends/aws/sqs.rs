@@ -1,0 +1,1 @@
+//! SQS: Karpenter's interruption queue.

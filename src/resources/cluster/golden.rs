@@ -1,0 +1,1 @@
+//! Golden tests of the cluster's Kubernetes manifests.

@@ -1,0 +1,1 @@
+//! The Kyverno `ClusterPolicy` objects that adjust CI job pods.

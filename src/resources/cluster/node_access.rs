@@ -1,0 +1,1 @@
+//! Node access: the `aws-auth` mapping that lets Karpenter's nodes join.

@@ -1,0 +1,1 @@
+//! The default Karpenter `EC2NodeClass` of a cluster.
