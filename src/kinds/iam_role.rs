@@ -17,18 +17,27 @@ pub struct RoleFields {
     pub max_session_duration: i32,
     pub permissions_boundary: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// Set at create and kept on update; not compared (`None`: the CI
+    /// access description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl RoleFields {
-    fn observed(account: &str, role: Role) -> RoleFields {
+    fn observed(wanted: &RoleFields, role: Role) -> RoleFields {
         RoleFields {
-            account: account.to_string(),
+            account: wanted.account.clone(),
             name: role.name,
             assume_role_policy: role.assume_role_policy,
             max_session_duration: role.max_session_duration,
             permissions_boundary: role.permissions_boundary,
             tags: role.tags,
+            description: wanted.description.clone(),
         }
+    }
+
+    fn description(&self) -> &str {
+        self.description.as_deref().unwrap_or(DESCRIPTION)
     }
 }
 
@@ -47,7 +56,7 @@ impl Kind for IamRole {
             return Ok(None);
         };
         let owned = role.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
-        let fields = RoleFields::observed(&wanted.account, role);
+        let fields = RoleFields::observed(&wanted, role);
         Ok(Some(Observed {
             spec: render(&fields),
             owned,
@@ -63,7 +72,7 @@ impl Kind for IamRole {
             tags: wanted.tags.clone(),
             max_session_duration: wanted.max_session_duration,
             permissions_boundary: wanted.permissions_boundary.clone(),
-            description: Some(DESCRIPTION.to_string()),
+            description: Some(wanted.description().to_string()),
         };
         iam.create_role(&request).await.map_err(backend)?;
         Ok(spec.clone())
@@ -87,7 +96,11 @@ impl Kind for IamRole {
                 }
                 "max_session_duration" => {
                     // UpdateRole sets the description too: keep ours.
-                    iam.update_role(&wanted.name, wanted.max_session_duration, Some(DESCRIPTION))
+                    iam.update_role(
+                        &wanted.name,
+                        wanted.max_session_duration,
+                        Some(wanted.description()),
+                    )
                         .await
                 }
                 "permissions_boundary" => match &wanted.permissions_boundary {
@@ -116,7 +129,7 @@ impl Kind for IamRole {
     }
 
     fn delete_rank(&self) -> u8 {
-        1
+        super::rank::IAM_ROLE
     }
 }
 

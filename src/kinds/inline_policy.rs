@@ -64,7 +64,7 @@ impl Kind for InlinePolicy {
     }
 
     fn delete_rank(&self) -> u8 {
-        0
+        super::rank::ROLE_POLICY
     }
 }
 

@@ -101,7 +101,7 @@ impl Kind for KubeObject {
     }
 
     fn delete_rank(&self) -> u8 {
-        0
+        super::rank::KUBE_OBJECT
     }
 }
 

@@ -31,6 +31,25 @@ pub const MANAGED_BY_VALUE: &str = "terraform-provider-ci";
 /// Tag or label key naming the resource that owns an object.
 pub const OWNER: &str = "ci-platform/owner";
 
+/// Delete ranks: the order in which a resource's sub-objects are deleted,
+/// lowest first. Objects go before what they use: Kubernetes objects
+/// before their cluster (deleting a NodePool or `EC2NodeClass` first lets
+/// Karpenter terminate its instances, which EKS would otherwise leave
+/// running), schedules before the node groups they scale, rules before
+/// their queue, attachments before their roles, roles before the OIDC
+/// provider their trust names.
+pub mod rank {
+    pub const KUBE_OBJECT: u8 = 0;
+    pub const SCHEDULE: u8 = 1;
+    pub const EVENT_RULE: u8 = 1;
+    pub const NODE_GROUP: u8 = 2;
+    pub const QUEUE: u8 = 2;
+    pub const EKS_CLUSTER: u8 = 3;
+    pub const ROLE_POLICY: u8 = 4;
+    pub const IAM_ROLE: u8 = 5;
+    pub const OIDC_PROVIDER: u8 = 6;
+}
+
 /// How kinds reach the account a spec names.
 #[derive(Clone)]
 pub struct Reach {

@@ -156,7 +156,7 @@ impl Kind for OidcProvider {
     }
 
     fn delete_rank(&self) -> u8 {
-        2
+        super::rank::OIDC_PROVIDER
     }
 }
 

@@ -69,6 +69,6 @@ impl Kind for PolicyAttachment {
     }
 
     fn delete_rank(&self) -> u8 {
-        0
+        super::rank::ROLE_POLICY
     }
 }

@@ -236,6 +236,7 @@ fn role(
         max_session_duration: access.max_session_duration,
         permissions_boundary: access.permissions_boundary.clone(),
         tags,
+        description: None,
     }
 }
 
