@@ -6,6 +6,8 @@
 //! [`OWNER`] = the owning resource's id. The engine adopts an existing
 //! object only when it carries them.
 
+pub mod eks_cluster;
+pub mod event_rule;
 pub mod iam_role;
 pub mod inline_policy;
 pub mod kube_object;
@@ -13,6 +15,7 @@ pub mod node_group;
 pub mod oidc_provider;
 pub mod policy_attachment;
 pub mod schedule;
+pub mod sqs_queue;
 
 use std::fmt::Display;
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 //! EKS answers `ResourceNotFoundException` for a cluster or node group
 //! that does not exist; reads turn it into `None`.
 
-mod cluster;
-mod node_group;
+pub mod cluster;
+pub mod node_group;
 
 use super::error::{AwsError, code};
 use super::request;
