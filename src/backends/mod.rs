@@ -22,9 +22,11 @@ pub struct Backends {
 impl Backends {
     /// Builds the clients' settings; makes no call.
     pub fn new(config: Arc<ProviderConfig>) -> Self {
+        let aws = Arc::new(aws::Aws::new(&config));
+        let kube = kube::Kube::new(&config).with_aws(aws.clone());
         Backends {
-            aws: Arc::new(aws::Aws::new(&config)),
-            kube: Arc::new(kube::Kube::new(&config)),
+            aws,
+            kube: Arc::new(kube),
             config,
         }
     }

@@ -5,6 +5,7 @@
 //! cluster role it uses is deleted only afterwards.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -86,11 +87,31 @@ impl EksClusterFields {
 
 /// The EKS cluster kind, waiting within `timeouts`.
 pub struct EksCluster {
-    pub reach: Reach,
-    pub timeouts: Timeouts,
+    reach: Reach,
+    timeouts: Timeouts,
+    /// The last cluster observed, so that a read can report the endpoint
+    /// and issuer without asking EKS twice.
+    seen: Mutex<Option<ClusterInfo>>,
 }
 
 impl EksCluster {
+    pub fn new(reach: Reach, timeouts: Timeouts) -> EksCluster {
+        EksCluster {
+            reach,
+            timeouts,
+            seen: Mutex::new(None),
+        }
+    }
+
+    /// The cluster as last observed by this kind.
+    pub fn last_seen(&self) -> Option<ClusterInfo> {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn remember(&self, info: &ClusterInfo) {
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(info.clone());
+    }
+
     async fn eks(&self, account: &str) -> Result<Eks, KindError> {
         Ok(self.reach.account(account).await?.eks())
     }
@@ -99,7 +120,9 @@ impl EksCluster {
     pub async fn active(&self, account: &str, name: &str) -> Result<ClusterInfo, KindError> {
         let eks = self.eks(account).await?;
         let wait = self.timeouts.update.max(Duration::from_secs(60));
-        eks.wait_active(name, wait).await.map_err(backend)
+        let info = eks.wait_active(name, wait).await.map_err(backend)?;
+        self.remember(&info);
+        Ok(info)
     }
 }
 
@@ -111,6 +134,7 @@ impl Kind for EksCluster {
         let Some(info) = eks.describe_cluster(&wanted.name).await.map_err(backend)? else {
             return Ok(None);
         };
+        self.remember(&info);
         let owned = info.settings.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
         let fields = EksClusterFields::observed(&wanted, &info);
         Ok(Some(Observed {

@@ -183,3 +183,14 @@ mod tests {
         );
     }
 }
+
+/// Sub-object ids: `kube_object/<cluster>/<Kind>/<namespace or _>/<name>`.
+pub fn object_id(cluster: &str, manifest: &Value) -> String {
+    let text = |pointer: &str| manifest.pointer(pointer).and_then(Value::as_str);
+    format!(
+        "kube_object/{cluster}/{}/{}/{}",
+        text("/kind").unwrap_or_default(),
+        text("/metadata/namespace").unwrap_or("_"),
+        text("/metadata/name").unwrap_or_default(),
+    )
+}

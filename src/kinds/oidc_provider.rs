@@ -25,6 +25,15 @@ pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 /// trusts through its own CA library, as it does for EKS.
 const THUMBPRINT: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
 
+/// A tag key unique to one owning resource, marking it a user of a shared
+/// OIDC provider.
+pub fn user_tag(owner: &str) -> String {
+    format!(
+        "{USER_PREFIX}{}",
+        crate::resources::fit_name(&owner.replace('/', "."), 100)
+    )
+}
+
 /// The managed fields of an OIDC provider, as one user sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OidcFields {

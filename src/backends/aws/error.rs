@@ -44,6 +44,10 @@ pub enum AwsError {
     )]
     NoRegion,
 
+    /// The SDK configuration has no credential provider at all.
+    #[error("no AWS credentials are configured")]
+    NoCredentials,
+
     /// `sts:AssumeRole` failed.
     #[error("cannot assume role {role_arn}: {cause}")]
     AssumeRole {
@@ -80,7 +84,7 @@ impl AwsError {
             AwsError::AssumeRole { cause, .. }
             | AwsError::CallerIdentity { cause }
             | AwsError::Request { cause, .. } => cause.code(),
-            AwsError::NoRegion | AwsError::PolicyDocument { .. } => None,
+            AwsError::NoRegion | AwsError::NoCredentials | AwsError::PolicyDocument { .. } => None,
         }
     }
 

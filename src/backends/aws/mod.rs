@@ -31,7 +31,7 @@ mod session;
 
 pub use error::{AwsError, ServiceError, code};
 pub use iam::{Iam, OidcProvider, Role, RoleSpec};
-pub use sdk_config::DEFAULT_SESSION_NAME;
+pub use sdk_config::{DEFAULT_SESSION_NAME, partition as partition_of};
 pub use session::RENEW_BEFORE_EXPIRY;
 
 use crate::provider::config::ProviderConfig;
@@ -126,6 +126,31 @@ impl Aws {
             None => self.home_account(home).await,
             Some(id) => self.target_account(home, id, role_name).await,
         }
+    }
+
+    /// The region known without loading anything: the provider block's,
+    /// else `AWS_REGION` or `AWS_DEFAULT_REGION`. Plans use it; the shared
+    /// config file is read only at the first call.
+    pub fn configured_region(&self) -> Option<String> {
+        self.settings.configured_region()
+    }
+
+    /// The region every regional client uses.
+    pub async fn region(&self) -> Result<String, AwsError> {
+        let home = self.home().await?;
+        let region = home.sdk.region().map(|region| region.to_string());
+        region.ok_or(AwsError::NoRegion)
+    }
+
+    /// The home account's credentials, resolved now (for signing EKS
+    /// tokens). Never log them.
+    pub async fn home_credentials(&self) -> Result<aws_credential_types::Credentials, AwsError> {
+        let home = self.home().await?;
+        let provider = home.sdk.credentials_provider().ok_or(AwsError::NoCredentials)?;
+        let credentials = provider.provide_credentials().await;
+        credentials.map_err(|error| AwsError::CallerIdentity {
+            cause: ServiceError::other(&error.to_string()),
+        })
     }
 
     /// How many `sts:AssumeRole` calls this process made, for the home

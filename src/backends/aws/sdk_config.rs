@@ -83,6 +83,16 @@ impl Settings {
         Ok(loader.load().await)
     }
 
+    /// The configured region, else the environment's.
+    pub(super) fn configured_region(&self) -> Option<String> {
+        let from_env = || {
+            ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        };
+        self.region.clone().or_else(from_env)
+    }
+
     /// The configured region, else `AWS_REGION` or `AWS_DEFAULT_REGION`,
     /// else the shared config file. Unlike the SDK's default chain this
     /// never asks the instance metadata service, which would stall for
@@ -139,7 +149,7 @@ fn retry_config(retry: Retry) -> RetryConfig {
 
 /// The ARN partition of a region: `aws-cn` for China, `aws-us-gov` for
 /// GovCloud, `aws` elsewhere.
-pub(super) fn partition(region: &str) -> &'static str {
+pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

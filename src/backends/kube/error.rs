@@ -38,11 +38,12 @@ impl fmt::Display for Verb {
 pub enum KubeError {
     /// No API server is known for the cluster.
     #[error(
-        "cannot reach the Kubernetes API of cluster {cluster}: no endpoint is configured. \
-         Set host (and token, and cluster_ca_certificate or insecure) in the provider's \
-         kubernetes block"
+        "cannot reach the Kubernetes API of cluster {cluster}: {reason}. Without a \
+         kubernetes block the provider finds the cluster with eks:DescribeCluster; set host \
+         (and token, and cluster_ca_certificate or insecure) in the provider's kubernetes \
+         block to reach it another way"
     )]
-    NoEndpoint { cluster: String },
+    NoEndpoint { cluster: String, reason: String },
 
     /// The `kubernetes` block does not make a usable client.
     #[error("cannot build a Kubernetes client for cluster {cluster}: {reason}")]

@@ -30,6 +30,9 @@ mod object_ref;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::backends::aws::Aws;
 
 use crate::provider::config::{KubernetesOverride, ProviderConfig};
 
@@ -51,13 +54,28 @@ pub mod fields {
     pub const OUTCOME: &str = "kube.outcome";
 }
 
+/// How long a client built from a signed EKS token is used. EKS accepts a
+/// token for 15 minutes after signing; a client is rebuilt (and the token
+/// signed again) a minute before, and each operation fetches its client
+/// afresh, so no call goes out with a stale token.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(14 * 60);
+
 /// The Kubernetes backend: builds and caches one [`Cluster`] per name.
 ///
 /// Cheap to build and to clone; it makes no call until a cluster is used.
 #[derive(Clone)]
 pub struct Kube {
     settings: KubernetesOverride,
-    clusters: Arc<Mutex<HashMap<String, Cluster>>>,
+    /// Finds clusters and signs tokens when there is no override.
+    aws: Option<Arc<Aws>>,
+    clusters: Arc<Mutex<HashMap<String, Cached>>>,
+}
+
+/// A client and when it stops being usable (`None`: never).
+#[derive(Clone)]
+struct Cached {
+    cluster: Cluster,
+    expires: Option<Instant>,
 }
 
 impl Kube {
@@ -65,51 +83,97 @@ impl Kube {
     pub fn new(config: &ProviderConfig) -> Kube {
         Kube {
             settings: config.kubernetes.clone(),
+            aws: None,
             clusters: Arc::default(),
+        }
+    }
+
+    /// Finds clusters through `aws` when the configuration has no
+    /// `kubernetes` block.
+    pub fn with_aws(self, aws: Arc<Aws>) -> Kube {
+        Kube {
+            aws: Some(aws),
+            ..self
         }
     }
 
     /// The client for the named cluster, built on first use and cached.
     ///
     /// With the provider's `kubernetes` block, the client uses its host,
-    /// CA, token and `insecure` setting, for every cluster name.
+    /// CA, token and `insecure` setting, for every cluster name. Without
+    /// it, `eks:DescribeCluster` gives the endpoint and CA, and the token
+    /// is signed from the provider's AWS credentials.
     pub async fn cluster(&self, name: &str) -> Result<Cluster, KubeError> {
         if let Some(cluster) = self.cached(name) {
             return Ok(cluster);
         }
-        let cluster = self.connect(name)?;
-        Ok(self.remember(cluster))
+        if self.settings.host.is_some() {
+            let client = connect::client(name, &self.settings)?;
+            return Ok(self.remember(Cluster::new(name, client), None));
+        }
+        let settings = self.discover(name).await?;
+        let client = connect::client(name, &settings)?;
+        let expires = Instant::now() + TOKEN_LIFETIME;
+        Ok(self.remember(Cluster::new(name, client), Some(expires)))
     }
 
-    fn connect(&self, name: &str) -> Result<Cluster, KubeError> {
-        if self.settings.host.is_none() {
-            // TODO: find the endpoint and CA with eks:DescribeCluster and
-            // sign a token with `eks_token`, as `aws eks get-token` does.
-            return Err(KubeError::NoEndpoint {
-                cluster: name.to_string(),
-            });
-        }
-        let client = connect::client(name, &self.settings)?;
-        Ok(Cluster::new(name, client))
+    /// Endpoint, CA and a fresh token for an EKS cluster.
+    async fn discover(&self, name: &str) -> Result<KubernetesOverride, KubeError> {
+        let no_endpoint = |reason: String| KubeError::NoEndpoint {
+            cluster: name.to_string(),
+            reason,
+        };
+        let aws = self.aws.as_ref().ok_or_else(|| no_endpoint("no AWS backend".into()))?;
+        let account = aws.account(None, "").await.map_err(|e| no_endpoint(e.to_string()))?;
+        let described = account.eks().describe_cluster(name).await;
+        let info = described.map_err(|e| no_endpoint(e.to_string()))?;
+        let info = info.ok_or_else(|| no_endpoint("no EKS cluster has this name".into()))?;
+        let endpoint = info.endpoint.ok_or_else(|| no_endpoint("EKS reports no endpoint yet".into()))?;
+        let ca = info.certificate_authority.as_deref().map(decode_ca).transpose();
+        let ca = ca.map_err(|reason| no_endpoint(format!("its CA data is unreadable: {reason}")))?;
+
+        let region = aws.region().await.map_err(|e| no_endpoint(e.to_string()))?;
+        let credentials = aws.home_credentials().await.map_err(|e| no_endpoint(e.to_string()))?;
+        let token = eks_token(name, &region, &credentials, SystemTime::now())?;
+        Ok(KubernetesOverride {
+            host: Some(endpoint),
+            cluster_ca_certificate: ca,
+            token: Some(token),
+            insecure: false,
+        })
     }
 
     fn cached(&self, name: &str) -> Option<Cluster> {
-        self.lock().get(name).cloned()
+        let cached = self.lock().get(name).cloned()?;
+        let fresh = cached.expires.is_none_or(|at| Instant::now() < at);
+        fresh.then_some(cached.cluster)
     }
 
-    /// Keeps the first client built for a name: two concurrent first uses
-    /// both build one, and the loser's is dropped.
-    fn remember(&self, cluster: Cluster) -> Cluster {
-        let mut clusters = self.lock();
+    /// Keeps the newest client built for a name.
+    fn remember(&self, cluster: Cluster, expires: Option<Instant>) -> Cluster {
         let name = cluster.name().to_string();
-        clusters.entry(name).or_insert(cluster).clone()
+        let cached = Cached {
+            cluster: cluster.clone(),
+            expires,
+        };
+        self.lock().insert(name, cached);
+        cluster
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cluster>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
         self.clusters
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
+}
+
+/// EKS gives the CA as base64 of its PEM text.
+fn decode_ca(data: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|error| error.to_string())?;
+    String::from_utf8(bytes).map_err(|error| error.to_string())
 }
 
 impl fmt::Debug for Kube {

@@ -9,7 +9,7 @@ use super::trust_policy::{self, TrustPolicyInputs};
 use crate::kinds::iam_role::RoleFields;
 use crate::kinds::inline_policy::InlinePolicyFields;
 use crate::kinds::kube_object::KubeFields;
-use crate::kinds::oidc_provider::{OidcFields, STS_AUDIENCE, USER_PREFIX};
+use crate::kinds::oidc_provider::{OidcFields, STS_AUDIENCE, user_tag};
 use crate::kinds::policy_attachment::AttachmentFields;
 use crate::kinds::{MANAGED_BY, MANAGED_BY_VALUE, OWNER, render};
 use crate::reconcile::Desired;
@@ -192,14 +192,6 @@ pub fn expand(
     let sa = KubeFields::of(&access.cluster, service_account(access, account, &owner));
     desired.push(Desired::new(sa_id, render(&sa)).after(&role_id));
     desired
-}
-
-/// A tag key unique to one access, marking it a user of a shared OIDC provider.
-pub fn user_tag(owner: &str) -> String {
-    format!(
-        "{USER_PREFIX}{}",
-        crate::resources::fit_name(&owner.replace('/', "."), 100)
-    )
 }
 
 fn oidc(access: &Access, account: &str, owner: &str) -> OidcFields {

@@ -6,7 +6,10 @@
 //! default `EC2NodeClass`, and the cluster-wide Kyverno `ClusterPolicy`
 //! objects that route CI job pods (the *job policies*).
 
+pub mod expand;
 pub mod job_policies;
+mod karpenter_policy;
+mod lifecycle;
 pub mod node_access;
 pub mod node_class;
 mod schema;
@@ -17,7 +20,8 @@ mod golden;
 #[cfg(test)]
 mod tests;
 
-use super::Resource;
+use super::{Context, Outcome, Resource};
+use crate::value::path::Path;
 use super::fit_name;
 use crate::diagnostics::Diagnostics;
 use crate::schema::Schema;
@@ -54,6 +58,7 @@ pub fn default_interruption_queue_name(name: &str) -> String {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cluster;
 
+#[async_trait::async_trait]
 impl Resource for Cluster {
     fn type_name(&self) -> &'static str {
         "ci_cluster"
@@ -65,5 +70,56 @@ impl Resource for Cluster {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
+    }
+
+    fn plan(
+        &self,
+        context: &Context,
+        config: &Value,
+        prior: &Value,
+        planned: Value,
+    ) -> Result<Value, Diagnostics> {
+        Ok(lifecycle::plan(context, config, prior, planned))
+    }
+
+    fn replace_on(&self) -> Vec<Path> {
+        vec![Path::root().attribute("name")]
+    }
+
+    /// What EKS decides at creation stays until the cluster is replaced.
+    fn stable_attributes(&self) -> &'static [&'static str] {
+        &[
+            "id",
+            "arn",
+            "endpoint",
+            "certificate_authority_data",
+            "oidc_issuer_url",
+            "oidc_provider_arn",
+            "kubernetes_version",
+        ]
+    }
+
+    async fn read(
+        &self,
+        context: &Context,
+        current: Value,
+        _: Vec<u8>,
+    ) -> Result<Outcome, Diagnostics> {
+        lifecycle::read(context, current).await
+    }
+
+    async fn apply(
+        &self,
+        context: &Context,
+        prior: Value,
+        planned: Value,
+        _config: Value,
+        _private: Vec<u8>,
+    ) -> Outcome {
+        lifecycle::apply(context, prior, planned).await
+    }
+
+    async fn import(&self, context: &Context, id: &str) -> Result<Outcome, Diagnostics> {
+        lifecycle::import(context, id).await
     }
 }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::config_toml;
 use super::*;
 use crate::kinds::kube_object::KubeFields;
+use crate::kinds::kube_object::object_id;
 use crate::kinds::{MANAGED_BY, MANAGED_BY_VALUE, OWNER, render};
 use crate::reconcile::Desired;
 use crate::resources::cluster::{
@@ -281,17 +282,6 @@ pub fn digest(parts: &[&str]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("{DIGEST_PREFIX}{hex}")
-}
-
-/// Sub-object ids: `kube_object/<cluster>/<Kind>/<namespace or _>/<name>`.
-pub fn object_id(cluster: &str, manifest: &Json) -> String {
-    let text = |pointer: &str| manifest.pointer(pointer).and_then(Json::as_str);
-    format!(
-        "kube_object/{cluster}/{}/{}/{}",
-        text("/kind").unwrap_or_default(),
-        text("/metadata/namespace").unwrap_or("_"),
-        text("/metadata/name").unwrap_or_default(),
-    )
 }
 
 /// The sub-objects of `pool`; `token` is `None` when unknown (import),
