@@ -24,7 +24,7 @@ pub use crate::backends::aws::eks::node_group::{
 const DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The fields EKS cannot change on an existing node group.
-const IDENTITY: &[&str] = &[
+pub const IDENTITY: [&str; 8] = [
     "cluster",
     "name",
     "node_role_arn",
@@ -99,7 +99,7 @@ impl Kind for NodeGroup {
     }
 
     fn identity_fields(&self) -> &'static [&'static str] {
-        IDENTITY
+        &IDENTITY
     }
 
     fn delete_rank(&self) -> u8 {
@@ -109,7 +109,11 @@ impl Kind for NodeGroup {
 
 /// The `UpdateNodegroupConfig` that brings `now` to `wanted` for the
 /// changed fields among scaling, labels and taints.
-fn config_update(wanted: &NodeGroupFields, now: &NodeGroupFields, changes: &[Change]) -> NodeGroupUpdate {
+fn config_update(
+    wanted: &NodeGroupFields,
+    now: &NodeGroupFields,
+    changes: &[Change],
+) -> NodeGroupUpdate {
     let changed = |field: &str| changes.iter().any(|change| change.field == field);
     let mut update = NodeGroupUpdate::default();
     if changed("scaling") {
@@ -138,7 +142,11 @@ fn config_update(wanted: &NodeGroupFields, now: &NodeGroupFields, changes: &[Cha
 
 /// Sets the wanted tags and removes the others; tags are addressed by the
 /// group's ARN, which only a describe gives.
-async fn retag(eks: &Eks, wanted: &NodeGroupFields, now: &NodeGroupFields) -> Result<(), KindError> {
+async fn retag(
+    eks: &Eks,
+    wanted: &NodeGroupFields,
+    now: &NodeGroupFields,
+) -> Result<(), KindError> {
     let found = eks.describe_node_group(&wanted.cluster, &wanted.name).await;
     let Some(group) = found.map_err(backend)? else {
         return Err(KindError::Backend(format!(
@@ -192,7 +200,7 @@ mod tests {
     }
 
     fn changes(wanted: &NodeGroupFields, now: &NodeGroupFields) -> Vec<Change> {
-        crate::reconcile::kind::top_level_changes(&render(wanted), &render(now), IDENTITY)
+        crate::reconcile::kind::top_level_changes(&render(wanted), &render(now), &IDENTITY)
     }
 
     #[test]

@@ -33,7 +33,10 @@ fn inputs() -> Vec<Attribute> {
         ),
         Attribute::required("subnet_ids", list_of(Type::String))
             .description("Subnets the node groups launch instances in."),
-        tags_attribute("the node groups, the schedules and the scheduler role"),
+        tags_attribute(
+            "the node groups and the scheduler role (EventBridge Scheduler schedules take no \
+             tags; their description names their owner)",
+        ),
     ]
 }
 
@@ -57,7 +60,10 @@ fn outputs() -> Vec<Attribute> {
         ),
         Attribute::new("schedule_names", list_of(Type::String))
             .computed()
-            .description("Names of the EventBridge Scheduler schedules (scale down, scale up)."),
+            .description(
+                "Names of the EventBridge Scheduler schedules, two per group in group order: \
+                 scale down, then scale up.",
+            ),
         Attribute::new("scheduler_role_arn", Type::String)
             .computed()
             .description("ARN of the IAM role the schedules assume."),
@@ -86,6 +92,7 @@ fn group_block() -> Block {
         .attribute(
             Attribute::new("capacity_type", Type::String)
                 .optional()
+                .computed()
                 .description(format!(
                     "`ON_DEMAND` or `SPOT`. Default `{DEFAULT_CAPACITY_TYPE}`."
                 )),
@@ -93,6 +100,7 @@ fn group_block() -> Block {
         .attribute(
             Attribute::new("ami_type", Type::String)
                 .optional()
+                .computed()
                 .description(format!(
                     "EKS AMI type of the nodes. Default `{DEFAULT_AMI_TYPE}`."
                 )),
@@ -100,6 +108,7 @@ fn group_block() -> Block {
         .attribute(
             Attribute::new("disk_size", Type::Number)
                 .optional()
+                .computed()
                 .description(format!(
                     "Root volume size in GiB. Default {DEFAULT_DISK_SIZE}."
                 )),
@@ -107,6 +116,7 @@ fn group_block() -> Block {
         .attribute(
             Attribute::new("min_size", Type::Number)
                 .optional()
+                .computed()
                 .description("Fewest nodes during the week. Default 0."),
         )
         .attribute(size(
@@ -123,6 +133,7 @@ fn schedule_block() -> NestedBlock {
     let text = |name: &str, default: &str, what: &str| {
         Attribute::new(name, Type::String)
             .optional()
+            .computed()
             .description(format!("{what} Default `{default}`."))
     };
     let block = Block::new(
@@ -132,6 +143,7 @@ fn schedule_block() -> NestedBlock {
     .attribute(
         Attribute::new("enabled", Type::Bool)
             .optional()
+            .computed()
             .description(
                 "Whether the schedules are active; when `false` the groups stay at their size. \
          Default `true`.",
