@@ -86,7 +86,10 @@ impl Kind for Schedule {
     async fn observe(&self, id: &str, spec: &Spec) -> Result<Option<Observed>, KindError> {
         let wanted: ScheduleFields = parse(id, spec)?;
         let scheduler = self.scheduler().await?;
-        let found = scheduler.get_schedule(&wanted.name).await.map_err(backend)?;
+        let found = scheduler
+            .get_schedule(&wanted.name)
+            .await
+            .map_err(backend)?;
         Ok(found.map(|settings| Observed {
             owned: is_owned(&settings.description),
             spec: render(&ScheduleFields::observed(settings)),
@@ -122,7 +125,10 @@ impl Kind for Schedule {
     async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
         let wanted: ScheduleFields = parse(id, spec)?;
         let scheduler = self.scheduler().await?;
-        scheduler.delete_schedule(&wanted.name).await.map_err(backend)
+        scheduler
+            .delete_schedule(&wanted.name)
+            .await
+            .map_err(backend)
     }
 
     fn identity_fields(&self) -> &'static [&'static str] {
@@ -156,7 +162,10 @@ mod tests {
     fn json_input_goes_out_as_text_and_comes_back_as_json() {
         let input = json!({"clusterName": "central", "scalingConfig": {"desiredSize": 0}});
         let sent = fields(input.clone()).settings();
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&sent.input).unwrap(), input);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&sent.input).unwrap(),
+            input
+        );
         assert_eq!(ScheduleFields::observed(sent), fields(input));
     }
 

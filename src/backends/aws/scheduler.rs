@@ -138,7 +138,10 @@ fn settings(output: GetScheduleOutput) -> ScheduleSettings {
         name: text(output.name()),
         description: text(output.description()),
         expression: text(output.schedule_expression()),
-        time_zone: output.schedule_expression_timezone().unwrap_or("UTC").to_string(),
+        time_zone: output
+            .schedule_expression_timezone()
+            .unwrap_or("UTC")
+            .to_string(),
         enabled: output.state() != Some(&ScheduleState::Disabled),
         target_arn: text(target.map(Target::arn)),
         role_arn: text(target.map(Target::role_arn)),

@@ -253,7 +253,13 @@ impl Eks {
         Ok(())
     }
 
-    fn node_group_unsettled(&self, cluster: &str, name: &str, status: &str, verb: &str) -> AwsError {
+    fn node_group_unsettled(
+        &self,
+        cluster: &str,
+        name: &str,
+        status: &str,
+        verb: &str,
+    ) -> AwsError {
         let action = format!("wait for EKS node group {name} in cluster {cluster}");
         let cause = ServiceError::other(&format!(
             "the node group {verb} {status}; its health issues are in the EKS console"
