@@ -57,12 +57,13 @@ const NODE_POLICIES: [&str; 4] = [
     "AmazonSSMManagedInstanceCore",
 ];
 
-/// The placeholders of facts not known yet. `\u{1}` never occurs in a
-/// configuration, so a pending sub-object is found by searching for it.
-const MARK: char = '\u{1}';
-const ACCOUNT: &str = "\u{1}account";
-const REGION: &str = "\u{1}region";
-const ISSUER: &str = "https://\u{1}issuer";
+/// The placeholders of facts not known yet, found again by [`MARK`]. They
+/// are plain ASCII so that they survive any quoting (the YAML of
+/// `aws-auth`), and no valid configuration value contains them.
+const MARK: &str = "@@known-after-apply:";
+const ACCOUNT: &str = "@@known-after-apply:account@@";
+const REGION: &str = "@@known-after-apply:region@@";
+const ISSUER: &str = "https://@@known-after-apply:issuer@@";
 
 /// What AWS knows and the configuration does not.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -242,7 +243,12 @@ fn string_map(field: &Field) -> BTreeMap<String, String> {
 
 /// Whether a sub-object still holds a placeholder.
 pub fn is_pending(spec: &Json) -> bool {
-    spec.to_string().contains(MARK)
+    match spec {
+        Json::String(text) => text.contains(MARK),
+        Json::Array(items) => items.iter().any(is_pending),
+        Json::Object(fields) => fields.iter().any(|(k, v)| k.contains(MARK) || is_pending(v)),
+        _ => false,
+    }
 }
 
 /// Sub-object ids, one function each so that read and import agree.

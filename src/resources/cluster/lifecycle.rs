@@ -144,9 +144,10 @@ fn with_cluster(state: Value, info: &ClusterInfo) -> Value {
     with(state, "kubernetes_version", text(&info.settings.version))
 }
 
-/// Applies a create or update; a null plan destroys.
-pub async fn apply(context: &Context, prior: Value, planned: Value) -> Outcome {
-    match apply_or_destroy(context, &prior, planned).await {
+/// Applies a create or update; a null plan destroys. The inputs come from
+/// `config`, as in the plan, so that the rendered objects match it.
+pub async fn apply(context: &Context, prior: Value, planned: Value, config: &Value) -> Outcome {
+    match apply_or_destroy(context, &prior, planned, config).await {
         Ok(outcome) => outcome,
         Err(diagnostics) => Outcome::with(prior, diagnostics),
     }
@@ -156,12 +157,13 @@ async fn apply_or_destroy(
     context: &Context,
     prior: &Value,
     planned: Value,
+    config: &Value,
 ) -> Result<Outcome, Diagnostics> {
     let backends = context.backends()?.clone();
     if planned.is_null() {
         return Ok(destroy(context, &backends, prior).await);
     }
-    let inputs = ClusterInputs::from_value(&planned).ok_or_else(|| unknown_at_apply(WHAT))?;
+    let inputs = ClusterInputs::from_value(config).ok_or_else(|| unknown_at_apply(WHAT))?;
     let timeouts = Timeouts::from_config(&planned, TIMEOUT_DEFAULTS);
     let (kinds, cluster) = kinds(&backends, timeouts);
     let mut facts = home_facts(&backends).await?;
@@ -228,12 +230,23 @@ fn unknown_outputs_as_null(state: Value) -> Value {
     Value::Object(attributes)
 }
 
+/// The pending sub-objects and everything that depends on them.
 fn pending_ids(desired: &[Desired]) -> BTreeSet<String> {
-    desired
+    let mut later: BTreeSet<String> = desired
         .iter()
         .filter(|d| expand::is_pending(&d.spec))
         .map(|d| d.id.clone())
-        .collect()
+        .collect();
+    loop {
+        let waiting = desired.iter().filter(|d| {
+            !later.contains(&d.id) && d.depends_on.iter().any(|id| later.contains(id))
+        });
+        let more: Vec<String> = waiting.map(|d| d.id.clone()).collect();
+        if more.is_empty() {
+            return later;
+        }
+        later.extend(more);
+    }
 }
 
 /// The record split into what is not in `ids` and what is.

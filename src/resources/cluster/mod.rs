@@ -113,10 +113,10 @@ impl Resource for Cluster {
         context: &Context,
         prior: Value,
         planned: Value,
-        _config: Value,
+        config: Value,
         _private: Vec<u8>,
     ) -> Outcome {
-        lifecycle::apply(context, prior, planned).await
+        lifecycle::apply(context, prior, planned, &config).await
     }
 
     async fn import(&self, context: &Context, id: &str) -> Result<Outcome, Diagnostics> {
