@@ -141,6 +141,17 @@ pub fn project(live: &Value, applied: &Value) -> Value {
     }
 }
 
+/// Sub-object ids: `kube_object/<cluster>/<Kind>/<namespace or _>/<name>`.
+pub fn object_id(cluster: &str, manifest: &Value) -> String {
+    let text = |pointer: &str| manifest.pointer(pointer).and_then(Value::as_str);
+    format!(
+        "kube_object/{cluster}/{}/{}/{}",
+        text("/kind").unwrap_or_default(),
+        text("/metadata/namespace").unwrap_or("_"),
+        text("/metadata/name").unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,15 +193,4 @@ mod tests {
             json!({"metadata": {"annotations": null}})
         );
     }
-}
-
-/// Sub-object ids: `kube_object/<cluster>/<Kind>/<namespace or _>/<name>`.
-pub fn object_id(cluster: &str, manifest: &Value) -> String {
-    let text = |pointer: &str| manifest.pointer(pointer).and_then(Value::as_str);
-    format!(
-        "kube_object/{cluster}/{}/{}/{}",
-        text("/kind").unwrap_or_default(),
-        text("/metadata/namespace").unwrap_or("_"),
-        text("/metadata/name").unwrap_or_default(),
-    )
 }
