@@ -105,7 +105,10 @@ impl EksCluster {
 
     /// The cluster as last observed by this kind.
     pub fn last_seen(&self) -> Option<ClusterInfo> {
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn remember(&self, info: &ClusterInfo) {
@@ -135,7 +138,8 @@ impl Kind for EksCluster {
             return Ok(None);
         };
         self.remember(&info);
-        let owned = info.settings.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let owned =
+            info.settings.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
         let fields = EksClusterFields::observed(&wanted, &info);
         Ok(Some(Observed {
             spec: render(&fields),
@@ -146,8 +150,13 @@ impl Kind for EksCluster {
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: EksClusterFields = parse(id, spec)?;
         let eks = self.eks(&wanted.account).await?;
-        eks.create_cluster(&wanted.settings()).await.map_err(backend)?;
-        tracing::info!(eks.cluster = wanted.name, "creating the EKS cluster; this takes 10 to 15 minutes");
+        eks.create_cluster(&wanted.settings())
+            .await
+            .map_err(backend)?;
+        tracing::info!(
+            eks.cluster = wanted.name,
+            "creating the EKS cluster; this takes 10 to 15 minutes"
+        );
         eks.wait_active(&wanted.name, self.timeouts.create)
             .await
             .map_err(backend)?;
@@ -166,13 +175,22 @@ impl Kind for EksCluster {
         let eks = self.eks(&wanted.account).await?;
         let settings = wanted.settings();
         let changed = |field: &str| changes.iter().any(|c| c.field == field);
-        let network = ["security_group_ids", "endpoint_private_access", "endpoint_public_access", "public_access_cidrs"];
+        let network = [
+            "security_group_ids",
+            "endpoint_private_access",
+            "endpoint_public_access",
+            "public_access_cidrs",
+        ];
         if network.iter().any(|field| changed(field)) {
-            eks.update_cluster_network(&settings).await.map_err(backend)?;
+            eks.update_cluster_network(&settings)
+                .await
+                .map_err(backend)?;
             self.settle(&eks, &wanted.name).await?;
         }
         if changed("log_types") {
-            eks.update_cluster_logging(&wanted.name, &wanted.log_types).await.map_err(backend)?;
+            eks.update_cluster_logging(&wanted.name, &wanted.log_types)
+                .await
+                .map_err(backend)?;
             self.settle(&eks, &wanted.name).await?;
         }
         if changed("authentication_mode") {
@@ -182,14 +200,23 @@ impl Kind for EksCluster {
             self.settle(&eks, &wanted.name).await?;
         }
         if let (true, Some(version)) = (changed("version"), &wanted.version) {
-            eks.update_cluster_version(&wanted.name, version).await.map_err(backend)?;
+            eks.update_cluster_version(&wanted.name, version)
+                .await
+                .map_err(backend)?;
             self.settle(&eks, &wanted.name).await?;
         }
         if changed("tags") {
             let info = eks.describe_cluster(&wanted.name).await.map_err(backend)?;
             let arn = info.map(|info| info.arn).unwrap_or_default();
-            let stale: Vec<String> = now.tags.keys().filter(|k| !wanted.tags.contains_key(*k)).cloned().collect();
-            eks.retag(&arn, &wanted.tags, &stale).await.map_err(backend)?;
+            let stale: Vec<String> = now
+                .tags
+                .keys()
+                .filter(|k| !wanted.tags.contains_key(*k))
+                .cloned()
+                .collect();
+            eks.retag(&arn, &wanted.tags, &stale)
+                .await
+                .map_err(backend)?;
         }
         Ok(desired.clone())
     }

@@ -50,9 +50,17 @@ impl Kind for EventRule {
             return Ok(None);
         };
         let pattern = serde_json::from_str(&rule.event_pattern).unwrap_or(serde_json::Value::Null);
-        let target_arn = rule.targets.get(&wanted.target_id).cloned().unwrap_or_default();
+        let target_arn = rule
+            .targets
+            .get(&wanted.target_id)
+            .cloned()
+            .unwrap_or_default();
         // A disabled rule routes nothing: show it as a rule without its target.
-        let target_arn = if rule.enabled { target_arn } else { String::new() };
+        let target_arn = if rule.enabled {
+            target_arn
+        } else {
+            String::new()
+        };
         let fields = RuleFields {
             account: wanted.account.clone(),
             name: wanted.name.clone(),
@@ -86,9 +94,17 @@ impl Kind for EventRule {
         let events = self.events(&wanted.account).await?;
         // PutRule sets tags only on create; later changes go through tagging.
         let arn = self.put(&events, &wanted).await?;
-        let stale: Vec<String> = now.tags.keys().filter(|k| !wanted.tags.contains_key(*k)).cloned().collect();
+        let stale: Vec<String> = now
+            .tags
+            .keys()
+            .filter(|k| !wanted.tags.contains_key(*k))
+            .cloned()
+            .collect();
         if now.tags != wanted.tags {
-            events.retag(&arn, &wanted.tags, &stale).await.map_err(backend)?;
+            events
+                .retag(&arn, &wanted.tags, &stale)
+                .await
+                .map_err(backend)?;
         }
         Ok(desired.clone())
     }

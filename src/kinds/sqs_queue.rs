@@ -25,8 +25,14 @@ pub struct QueueFields {
 impl QueueFields {
     fn attributes(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
-            ("MessageRetentionPeriod".to_string(), self.message_retention_seconds.clone()),
-            ("SqsManagedSseEnabled".to_string(), self.managed_encryption.to_string()),
+            (
+                "MessageRetentionPeriod".to_string(),
+                self.message_retention_seconds.clone(),
+            ),
+            (
+                "SqsManagedSseEnabled".to_string(),
+                self.managed_encryption.to_string(),
+            ),
             ("Policy".to_string(), self.policy.to_string()),
         ])
     }
@@ -85,14 +91,24 @@ impl Kind for SqsQueue {
         let now: QueueFields = parse(id, &observed.spec)?;
         let sqs = self.sqs(&wanted.account).await?;
         let url = sqs.queue_url(&wanted.name).await.map_err(backend)?;
-        let url = url.ok_or_else(|| backend(format!("SQS queue {} vanished during the update", wanted.name)))?;
+        let url = url.ok_or_else(|| {
+            backend(format!(
+                "SQS queue {} vanished during the update",
+                wanted.name
+            ))
+        })?;
         if changes.iter().any(|change| change.field != "tags") {
             sqs.set_attributes(&wanted.name, &url, &wanted.attributes())
                 .await
                 .map_err(backend)?;
         }
         if changes.iter().any(|change| change.field == "tags") {
-            let stale: Vec<String> = now.tags.keys().filter(|k| !wanted.tags.contains_key(*k)).cloned().collect();
+            let stale: Vec<String> = now
+                .tags
+                .keys()
+                .filter(|k| !wanted.tags.contains_key(*k))
+                .cloned()
+                .collect();
             sqs.retag(&wanted.name, &url, &wanted.tags, &stale)
                 .await
                 .map_err(backend)?;

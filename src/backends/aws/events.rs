@@ -27,7 +27,11 @@ pub struct Rule {
 impl Events {
     /// The rule `name` with its tags and targets, or `None`.
     pub async fn describe_rule(&self, name: &str) -> Result<Option<Rule>, AwsError> {
-        let request = Request::new("DescribeRule", name, format!("read EventBridge rule {name}"));
+        let request = Request::new(
+            "DescribeRule",
+            name,
+            format!("read EventBridge rule {name}"),
+        );
         let call = self.sdk.describe_rule().name(name).send();
         let found_rule = found(self.send(request, call).await, &[code::RESOURCE_NOT_FOUND])?;
         let Some(output) = found_rule else {
@@ -51,7 +55,12 @@ impl Events {
         );
         let call = self.sdk.list_tags_for_resource().resource_arn(arn).send();
         let output = self.send(request, call).await?;
-        Ok(output.tags.unwrap_or_default().into_iter().map(|t| (t.key, t.value)).collect())
+        Ok(output
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect())
     }
 
     async fn targets(&self, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
@@ -88,8 +97,17 @@ impl Events {
     }
 
     /// Sets the rule's one target: `target_id` sends to `target_arn`.
-    pub async fn put_target(&self, rule: &str, target_id: &str, target_arn: &str) -> Result<(), AwsError> {
-        let request = Request::new("PutTargets", rule, format!("set the target of EventBridge rule {rule}"));
+    pub async fn put_target(
+        &self,
+        rule: &str,
+        target_id: &str,
+        target_arn: &str,
+    ) -> Result<(), AwsError> {
+        let request = Request::new(
+            "PutTargets",
+            rule,
+            format!("set the target of EventBridge rule {rule}"),
+        );
         // Building a target fails only without an id or ARN.
         let target = Target::builder().id(target_id).arn(target_arn).build();
         let target = target.map_err(|_| self.incomplete(format!("build a target for {rule}")))?;
@@ -136,7 +154,11 @@ impl Events {
             None => return Ok(false),
         };
         if !targets.is_empty() {
-            let request = Request::new("RemoveTargets", name, format!("remove the targets of EventBridge rule {name}"));
+            let request = Request::new(
+                "RemoveTargets",
+                name,
+                format!("remove the targets of EventBridge rule {name}"),
+            );
             let call = self
                 .sdk
                 .remove_targets()
@@ -145,7 +167,11 @@ impl Events {
                 .send();
             self.send(request, call).await?;
         }
-        let request = Request::new("DeleteRule", name, format!("delete EventBridge rule {name}"));
+        let request = Request::new(
+            "DeleteRule",
+            name,
+            format!("delete EventBridge rule {name}"),
+        );
         let call = self.sdk.delete_rule().name(name).send();
         Ok(found(self.send(request, call).await, &[code::RESOURCE_NOT_FOUND])?.is_some())
     }

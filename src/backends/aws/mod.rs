@@ -17,17 +17,17 @@
 //! loaded at the first [`Aws::account`], so a plan that needs no AWS call
 //! never fails for want of credentials or a region.
 
-mod error;
 pub mod eks;
+mod error;
 pub mod events;
-pub mod request;
-pub mod scheduler;
-mod service;
-pub mod sqs;
 pub mod iam;
 pub mod policy_document;
+pub mod request;
+pub mod scheduler;
 mod sdk_config;
+mod service;
 mod session;
+pub mod sqs;
 
 pub use error::{AwsError, ServiceError, code};
 pub use iam::{Iam, OidcProvider, Role, RoleSpec};
@@ -38,8 +38,8 @@ use crate::provider::config::ProviderConfig;
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-pub use service::{Eks, Events, Scheduler, Service, Sqs};
 use sdk_config::{Regional, Settings, partition};
+pub use service::{Eks, Events, Scheduler, Service, Sqs};
 use session::{AssumeRequest, RoleSession, SessionCredentials};
 use std::collections::HashMap;
 use std::fmt;
@@ -146,7 +146,10 @@ impl Aws {
     /// tokens). Never log them.
     pub async fn home_credentials(&self) -> Result<aws_credential_types::Credentials, AwsError> {
         let home = self.home().await?;
-        let provider = home.sdk.credentials_provider().ok_or(AwsError::NoCredentials)?;
+        let provider = home
+            .sdk
+            .credentials_provider()
+            .ok_or(AwsError::NoCredentials)?;
         let credentials = provider.provide_credentials().await;
         credentials.map_err(|error| AwsError::CallerIdentity {
             cause: ServiceError::other(&error.to_string()),

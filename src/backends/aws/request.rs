@@ -62,7 +62,11 @@ pub fn failed(account: &str, action: String, cause: ServiceError) -> AwsError {
 
 /// The error for a successful answer that lacks what was asked for.
 pub fn incomplete(account: &str, action: String) -> AwsError {
-    failed(account, action, ServiceError::other("the answer is incomplete"))
+    failed(
+        account,
+        action,
+        ServiceError::other("the answer is incomplete"),
+    )
 }
 
 /// `Some` of a successful result, `None` when AWS answered with one of

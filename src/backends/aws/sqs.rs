@@ -70,8 +70,16 @@ impl Sqs {
         }))
     }
 
-    async fn queue_tags(&self, name: &str, url: &str) -> Result<BTreeMap<String, String>, AwsError> {
-        let request = Request::new("ListQueueTags", name, format!("read the tags of SQS queue {name}"));
+    async fn queue_tags(
+        &self,
+        name: &str,
+        url: &str,
+    ) -> Result<BTreeMap<String, String>, AwsError> {
+        let request = Request::new(
+            "ListQueueTags",
+            name,
+            format!("read the tags of SQS queue {name}"),
+        );
         let call = self.sdk.list_queue_tags().queue_url(url).send();
         let output = self.send(request, call).await?;
         Ok(output.tags.unwrap_or_default().into_iter().collect())

@@ -123,17 +123,33 @@ impl Kube {
             cluster: name.to_string(),
             reason,
         };
-        let aws = self.aws.as_ref().ok_or_else(|| no_endpoint("no AWS backend".into()))?;
-        let account = aws.account(None, "").await.map_err(|e| no_endpoint(e.to_string()))?;
+        let aws = self
+            .aws
+            .as_ref()
+            .ok_or_else(|| no_endpoint("no AWS backend".into()))?;
+        let account = aws
+            .account(None, "")
+            .await
+            .map_err(|e| no_endpoint(e.to_string()))?;
         let described = account.eks().describe_cluster(name).await;
         let info = described.map_err(|e| no_endpoint(e.to_string()))?;
         let info = info.ok_or_else(|| no_endpoint("no EKS cluster has this name".into()))?;
-        let endpoint = info.endpoint.ok_or_else(|| no_endpoint("EKS reports no endpoint yet".into()))?;
-        let ca = info.certificate_authority.as_deref().map(decode_ca).transpose();
-        let ca = ca.map_err(|reason| no_endpoint(format!("its CA data is unreadable: {reason}")))?;
+        let endpoint = info
+            .endpoint
+            .ok_or_else(|| no_endpoint("EKS reports no endpoint yet".into()))?;
+        let ca = info
+            .certificate_authority
+            .as_deref()
+            .map(decode_ca)
+            .transpose();
+        let ca =
+            ca.map_err(|reason| no_endpoint(format!("its CA data is unreadable: {reason}")))?;
 
         let region = aws.region().await.map_err(|e| no_endpoint(e.to_string()))?;
-        let credentials = aws.home_credentials().await.map_err(|e| no_endpoint(e.to_string()))?;
+        let credentials = aws
+            .home_credentials()
+            .await
+            .map_err(|e| no_endpoint(e.to_string()))?;
         let token = eks_token(name, &region, &credentials, SystemTime::now())?;
         Ok(KubernetesOverride {
             host: Some(endpoint),

@@ -166,9 +166,15 @@ impl ClusterInputs {
     pub fn annotation_keys(&self) -> BTreeMap<String, String> {
         let policies = &self.job_policies;
         BTreeMap::from([
-            ("capacity_type".to_string(), policies.capacity_type_annotation.clone()),
+            (
+                "capacity_type".to_string(),
+                policies.capacity_type_annotation.clone(),
+            ),
             ("gpu".to_string(), policies.gpu_annotation.clone()),
-            ("instance_type".to_string(), policies.instance_type_annotation.clone()),
+            (
+                "instance_type".to_string(),
+                policies.instance_type_annotation.clone(),
+            ),
         ])
     }
 }
@@ -181,7 +187,11 @@ fn recorded_inputs(config: &Value) -> Option<String> {
     };
     let block = super::schema::schema().block;
     let mut inputs = attributes.clone();
-    for attribute in block.attributes.iter().filter(|a| !a.optional && !a.required) {
+    for attribute in block
+        .attributes
+        .iter()
+        .filter(|a| !a.optional && !a.required)
+    {
         inputs.insert(attribute.name.clone(), Value::Null);
     }
     inputs.insert("timeouts".to_string(), Value::Null);
@@ -194,9 +204,7 @@ fn recorded_inputs(config: &Value) -> Option<String> {
 }
 
 fn node_class_inputs(block: &Field) -> NodeClassInputs {
-    let text = |name: &str, default: &str| {
-        block.attr(name).str().unwrap_or(default).to_string()
-    };
+    let text = |name: &str, default: &str| block.attr(name).str().unwrap_or(default).to_string();
     NodeClassInputs {
         name: text("name", DEFAULT_NODE_CLASS),
         ami_alias: text("ami_alias", DEFAULT_AMI_ALIAS),
@@ -246,7 +254,9 @@ pub fn is_pending(spec: &Json) -> bool {
     match spec {
         Json::String(text) => text.contains(MARK),
         Json::Array(items) => items.iter().any(is_pending),
-        Json::Object(fields) => fields.iter().any(|(k, v)| k.contains(MARK) || is_pending(v)),
+        Json::Object(fields) => fields
+            .iter()
+            .any(|(k, v)| k.contains(MARK) || is_pending(v)),
         _ => false,
     }
 }
@@ -290,7 +300,10 @@ struct Names<'a> {
 
 impl Names<'_> {
     fn role_arn(&self, name: &str) -> String {
-        format!("arn:{}:iam::{}:role/{name}", self.partition, self.account_id)
+        format!(
+            "arn:{}:iam::{}:role/{name}",
+            self.partition, self.account_id
+        )
     }
 
     fn managed_policy(&self, name: &str) -> String {
@@ -299,7 +312,10 @@ impl Names<'_> {
 
     fn queue_arn(&self) -> String {
         let queue = &self.inputs.queue_name;
-        format!("arn:{}:sqs:{}:{}:{queue}", self.partition, self.region, self.account_id)
+        format!(
+            "arn:{}:sqs:{}:{}:{queue}",
+            self.partition, self.region, self.account_id
+        )
     }
 }
 
@@ -381,7 +397,12 @@ fn control_plane(names: &Names) -> Vec<Desired> {
     let inputs = names.inputs;
     let role_name = inputs.cluster_role_name();
     let trust = service_trust("eks.amazonaws.com");
-    let cluster_role = role(names, &role_name, trust, "EKS control plane of a CI cluster");
+    let cluster_role = role(
+        names,
+        &role_name,
+        trust,
+        "EKS control plane of a CI cluster",
+    );
     let mut desired = vec![Desired::new(ids::role(&role_name), render(&cluster_role))];
     desired.extend(attachments(names, &role_name, &[CLUSTER_POLICY]));
 
@@ -414,7 +435,12 @@ fn control_plane(names: &Names) -> Vec<Desired> {
 fn nodes(names: &Names) -> Vec<Desired> {
     let role_name = &names.inputs.node_role_name;
     let trust = service_trust("ec2.amazonaws.com");
-    let node_role = role(names, role_name, trust, "Nodes of a CI cluster (Karpenter and warm pools)");
+    let node_role = role(
+        names,
+        role_name,
+        trust,
+        "Nodes of a CI cluster (Karpenter and warm pools)",
+    );
     let mut desired = vec![Desired::new(ids::role(role_name), render(&node_role))];
     desired.extend(attachments(names, role_name, &NODE_POLICIES));
     desired
@@ -450,9 +476,21 @@ fn interruption(names: &Names) -> Vec<Desired> {
 
 /// The events Karpenter acts on: rule suffix, source, detail type.
 const INTERRUPTION_EVENTS: [(&str, &str, &str); 4] = [
-    ("spot-interruption", "aws.ec2", "EC2 Spot Instance Interruption Warning"),
-    ("rebalance", "aws.ec2", "EC2 Instance Rebalance Recommendation"),
-    ("instance-state-change", "aws.ec2", "EC2 Instance State-change Notification"),
+    (
+        "spot-interruption",
+        "aws.ec2",
+        "EC2 Spot Instance Interruption Warning",
+    ),
+    (
+        "rebalance",
+        "aws.ec2",
+        "EC2 Instance Rebalance Recommendation",
+    ),
+    (
+        "instance-state-change",
+        "aws.ec2",
+        "EC2 Instance State-change Notification",
+    ),
     ("scheduled-change", "aws.health", "AWS Health Event"),
 ];
 
@@ -497,7 +535,12 @@ fn controller(names: &Names) -> Vec<Desired> {
         service_account: &inputs.karpenter_service_account,
     });
     let role_name = inputs.controller_role_name();
-    let controller_role = role(names, &role_name, trust, "Karpenter's controller in a CI cluster");
+    let controller_role = role(
+        names,
+        &role_name,
+        trust,
+        "Karpenter's controller in a CI cluster",
+    );
     let policy = karpenter_policy::render(&PolicyInputs {
         partition: names.partition,
         region: names.region,

@@ -48,7 +48,10 @@ fn kinds(backends: &Backends, timeouts: Timeouts) -> (Kinds, Arc<EksCluster>) {
         .with("eks_cluster", cluster.clone())
         .with("oidc_provider", Arc::new(OidcProvider(reach.clone())))
         .with("iam_role", Arc::new(IamRole(reach.clone())))
-        .with("policy_attachment", Arc::new(PolicyAttachment(reach.clone())))
+        .with(
+            "policy_attachment",
+            Arc::new(PolicyAttachment(reach.clone())),
+        )
         .with("inline_policy", Arc::new(InlinePolicy(reach.clone())))
         .with("sqs_queue", Arc::new(SqsQueue(reach.clone())))
         .with("event_rule", Arc::new(EventRule(reach)))
@@ -63,7 +66,12 @@ fn facts_of(state: &Value) -> Facts {
     // arn:aws:eks:REGION:ACCOUNT:cluster/NAME
     let arn = text("arn").unwrap_or_default();
     let parts: Vec<&str> = arn.split(':').collect();
-    let part = |index: usize| parts.get(index).filter(|p| !p.is_empty()).map(|p| p.to_string());
+    let part = |index: usize| {
+        parts
+            .get(index)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.to_string())
+    };
     Facts {
         account: part(4),
         region: part(3),
@@ -92,7 +100,10 @@ pub fn plan(context: &Context, config: &Value, prior: &Value, planned: Value) ->
 
 /// The rendered map of a plan: pending sub-objects are unknown.
 fn planned_rendered(desired: &[Desired]) -> Value {
-    let record: Record = desired.iter().map(|d| (d.id.clone(), d.spec.clone())).collect();
+    let record: Record = desired
+        .iter()
+        .map(|d| (d.id.clone(), d.spec.clone()))
+        .collect();
     let Value::Map(mut entries) = rendered(&record) else {
         return Value::unknown();
     };
@@ -109,8 +120,16 @@ fn with_names(state: Value, inputs: &ClusterInputs) -> Value {
         .map(|(k, v)| (k, Value::string(v)))
         .collect();
     let state = with(state, "id", Value::string(&inputs.name));
-    let state = with(state, "node_role_name", Value::string(&inputs.node_role_name));
-    let state = with(state, "interruption_queue_name", Value::string(&inputs.queue_name));
+    let state = with(
+        state,
+        "node_role_name",
+        Value::string(&inputs.node_role_name),
+    );
+    let state = with(
+        state,
+        "interruption_queue_name",
+        Value::string(&inputs.queue_name),
+    );
     with(state, "job_annotation_keys", Value::Map(keys))
 }
 
@@ -122,11 +141,18 @@ fn with_arns(state: Value, inputs: &ClusterInputs, facts: &Facts) -> Value {
     };
     let partition = crate::backends::aws::partition_of(region);
     let role = |name: &str| Value::string(format!("arn:{partition}:iam::{account}:role/{name}"));
-    let arn = format!("arn:{partition}:eks:{region}:{account}:cluster/{}", inputs.name);
+    let arn = format!(
+        "arn:{partition}:eks:{region}:{account}:cluster/{}",
+        inputs.name
+    );
     let state = with(state, "arn", Value::string(arn));
     let state = with(state, "cluster_role_arn", role(&inputs.cluster_role_name()));
     let state = with(state, "node_role_arn", role(&inputs.node_role_name));
-    let state = with(state, "controller_role_arn", role(&inputs.controller_role_name()));
+    let state = with(
+        state,
+        "controller_role_arn",
+        role(&inputs.controller_role_name()),
+    );
     let Some(issuer) = &facts.issuer else {
         return state;
     };
@@ -139,7 +165,11 @@ fn with_cluster(state: Value, info: &ClusterInfo) -> Value {
     let text = |value: &Option<String>| value.as_deref().map_or(Value::Null, Value::string);
     let state = with(state, "arn", Value::string(&info.arn));
     let state = with(state, "endpoint", text(&info.endpoint));
-    let state = with(state, "certificate_authority_data", text(&info.certificate_authority));
+    let state = with(
+        state,
+        "certificate_authority_data",
+        text(&info.certificate_authority),
+    );
     let state = with(state, "oidc_issuer_url", text(&info.oidc_issuer));
     with(state, "kubernetes_version", text(&info.settings.version))
 }
@@ -174,7 +204,10 @@ async fn apply_or_destroy(
     // Phase one: everything whose spec is known now.
     let desired = expand::expand(&inputs, &facts, default_tags);
     let later: BTreeSet<String> = pending_ids(&desired);
-    let now: Vec<Desired> = desired.into_iter().filter(|d| !later.contains(&d.id)).collect();
+    let now: Vec<Desired> = desired
+        .into_iter()
+        .filter(|d| !later.contains(&d.id))
+        .collect();
     let (record_now, record_later) = split(&record, &later);
     let first = reconcile::apply(&kinds, &now, &record_now, &context.stop).await;
     let mut diagnostics = failures("Cannot apply", &first.errors);
@@ -197,7 +230,10 @@ async fn apply_or_destroy(
     }
     if info.is_some() && !later.is_empty() {
         let desired = expand::expand(&inputs, &facts, default_tags);
-        let second: Vec<Desired> = desired.into_iter().filter(|d| later.contains(&d.id)).collect();
+        let second: Vec<Desired> = desired
+            .into_iter()
+            .filter(|d| later.contains(&d.id))
+            .collect();
         let applied = reconcile::apply(&kinds, &second, &record_later, &context.stop).await;
         diagnostics.extend(failures("Cannot apply", &applied.errors));
         record.retain(|id, _| !later.contains(id));
@@ -238,9 +274,9 @@ fn pending_ids(desired: &[Desired]) -> BTreeSet<String> {
         .map(|d| d.id.clone())
         .collect();
     loop {
-        let waiting = desired.iter().filter(|d| {
-            !later.contains(&d.id) && d.depends_on.iter().any(|id| later.contains(id))
-        });
+        let waiting = desired
+            .iter()
+            .filter(|d| !later.contains(&d.id) && d.depends_on.iter().any(|id| later.contains(id)));
         let more: Vec<String> = waiting.map(|d| d.id.clone()).collect();
         if more.is_empty() {
             return later;
@@ -251,7 +287,10 @@ fn pending_ids(desired: &[Desired]) -> BTreeSet<String> {
 
 /// The record split into what is not in `ids` and what is.
 fn split(record: &Record, ids: &BTreeSet<String>) -> (Record, Record) {
-    record.clone().into_iter().partition(|(id, _)| !ids.contains(id))
+    record
+        .clone()
+        .into_iter()
+        .partition(|(id, _)| !ids.contains(id))
 }
 
 /// The account and region of the provider's own credentials.
@@ -311,8 +350,16 @@ pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnost
 /// `EC2NodeClass` records, then reads every sub-object.
 pub async fn import(context: &Context, name: &str) -> Result<Outcome, Diagnostics> {
     let backends = context.backends()?.clone();
-    let account = backends.aws.account(None, "").await.map_err(|e| import_failure(name, e))?;
-    let info = account.eks().describe_cluster(name).await.map_err(|e| import_failure(name, e))?;
+    let account = backends
+        .aws
+        .account(None, "")
+        .await
+        .map_err(|e| import_failure(name, e))?;
+    let info = account
+        .eks()
+        .describe_cluster(name)
+        .await
+        .map_err(|e| import_failure(name, e))?;
     let info = info.ok_or_else(|| not_ours(name, "no EKS cluster has this name"))?;
     let tags = &info.settings.tags;
     if tags.get(MANAGED_BY).map(String::as_str) != Some(MANAGED_BY_VALUE) {
@@ -325,7 +372,13 @@ pub async fn import(context: &Context, name: &str) -> Result<Outcome, Diagnostic
 
     let facts = Facts {
         account: Some(account.id().to_string()),
-        region: Some(backends.aws.region().await.map_err(|e| import_failure(name, e))?),
+        region: Some(
+            backends
+                .aws
+                .region()
+                .await
+                .map_err(|e| import_failure(name, e))?,
+        ),
         issuer: info.oidc_issuer.clone(),
     };
     let desired = expand::expand(&inputs, &facts, &backends.config.default_tags);
@@ -347,10 +400,20 @@ async fn recorded_config(
         namespace: None,
         name: node_class.to_string(),
     };
-    let client = backends.kube.cluster(name).await.map_err(|e| import_failure(name, e))?;
-    let live = client.get(&object).await.map_err(|e| import_failure(name, e))?;
+    let client = backends
+        .kube
+        .cluster(name)
+        .await
+        .map_err(|e| import_failure(name, e))?;
+    let live = client
+        .get(&object)
+        .await
+        .map_err(|e| import_failure(name, e))?;
     let live = live.ok_or_else(|| not_ours(name, "its EC2NodeClass is missing"))?;
-    let pointer = format!("/metadata/annotations/{}", INPUTS_ANNOTATION.replace('/', "~1"));
+    let pointer = format!(
+        "/metadata/annotations/{}",
+        INPUTS_ANNOTATION.replace('/', "~1")
+    );
     let text = live.pointer(&pointer).and_then(serde_json::Value::as_str);
     let ty = super::schema::schema().block.value_type();
     text.and_then(|text| crate::value::json::decode(text.as_bytes(), &ty).ok())

@@ -16,6 +16,8 @@ mod schema;
 mod validate;
 
 #[cfg(test)]
+mod expand_tests;
+#[cfg(test)]
 mod golden;
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,13 @@ use crate::backends::aws::service::Eks;
 
 /// Every control plane log type, so that updates can switch off the ones
 /// not asked for.
-pub const LOG_TYPES: [&str; 5] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+pub const LOG_TYPES: [&str; 5] = [
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+];
 
 /// How often a wait asks EKS for the cluster's status.
 const POLL: Duration = Duration::from_secs(10);
@@ -68,7 +74,12 @@ impl Eks {
             format!("create EKS cluster {}", cluster.name),
         );
         let access = CreateAccessConfigRequest::builder()
-            .set_authentication_mode(cluster.authentication_mode.as_deref().map(AuthenticationMode::from))
+            .set_authentication_mode(
+                cluster
+                    .authentication_mode
+                    .as_deref()
+                    .map(AuthenticationMode::from),
+            )
             .build();
         let call = self
             .sdk
@@ -209,17 +220,17 @@ impl Eks {
 
     /// Starts deleting the cluster; `false` when it was already gone.
     pub async fn delete_cluster(&self, name: &str) -> Result<bool, AwsError> {
-        let request = Request::new(
-            "DeleteCluster",
-            name,
-            format!("delete EKS cluster {name}"),
-        );
+        let request = Request::new("DeleteCluster", name, format!("delete EKS cluster {name}"));
         let call = self.sdk.delete_cluster().name(name).send();
         Ok(found(self.send(request, call).await)?.is_some())
     }
 
     /// Waits until the cluster is `ACTIVE`, for at most `timeout`.
-    pub async fn wait_active(&self, name: &str, timeout: Duration) -> Result<ClusterInfo, AwsError> {
+    pub async fn wait_active(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<ClusterInfo, AwsError> {
         let deadline = Instant::now() + timeout;
         loop {
             let cluster = self.describe_cluster(name).await?;
@@ -247,7 +258,11 @@ impl Eks {
             if Instant::now() >= deadline {
                 return Err(self.cluster_unsettled(name, &cluster.status, "was still"));
             }
-            tracing::info!(eks.cluster = name, eks.status = cluster.status, "waiting for the EKS cluster to go");
+            tracing::info!(
+                eks.cluster = name,
+                eks.status = cluster.status,
+                "waiting for the EKS cluster to go"
+            );
             tokio::time::sleep(POLL).await;
         }
         Ok(())
@@ -288,7 +303,9 @@ fn logging(enabled: &[String]) -> Logging {
         .into_iter()
         .filter(|(types, _)| !types.is_empty())
         .map(|(types, enabled)| setup(types, enabled));
-    Logging::builder().set_cluster_logging(Some(setups.collect())).build()
+    Logging::builder()
+        .set_cluster_logging(Some(setups.collect()))
+        .build()
 }
 
 fn info(cluster: aws_sdk_eks::types::Cluster) -> ClusterInfo {
@@ -299,10 +316,14 @@ fn info(cluster: aws_sdk_eks::types::Cluster) -> ClusterInfo {
         role_arn: cluster.role_arn().unwrap_or_default().to_string(),
         version: cluster.version().map(str::to_string),
         subnet_ids: vpc.map(|v| strings(v.subnet_ids())).unwrap_or_default(),
-        security_group_ids: vpc.map(|v| strings(v.security_group_ids())).unwrap_or_default(),
+        security_group_ids: vpc
+            .map(|v| strings(v.security_group_ids()))
+            .unwrap_or_default(),
         endpoint_private_access: vpc.is_some_and(|v| v.endpoint_private_access()),
         endpoint_public_access: vpc.is_some_and(|v| v.endpoint_public_access()),
-        public_access_cidrs: vpc.map(|v| strings(v.public_access_cidrs())).unwrap_or_default(),
+        public_access_cidrs: vpc
+            .map(|v| strings(v.public_access_cidrs()))
+            .unwrap_or_default(),
         log_types: enabled_log_types(cluster.logging()),
         authentication_mode: cluster
             .access_config()
@@ -316,7 +337,10 @@ fn info(cluster: aws_sdk_eks::types::Cluster) -> ClusterInfo {
     ClusterInfo {
         settings,
         arn: cluster.arn().unwrap_or_default().to_string(),
-        status: cluster.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        status: cluster
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
         endpoint: cluster.endpoint().map(str::to_string),
         certificate_authority: cluster
             .certificate_authority()

@@ -31,7 +31,6 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-
 /// IAM in one account: a thin wrapper over the SDK client that names the
 /// object and the account in every error and span.
 #[derive(Clone)]
