@@ -6,6 +6,7 @@
 //! [`OWNER`] = the owning resource's id. The engine adopts an existing
 //! object only when it carries them.
 
+pub mod access_entry;
 pub mod eks_cluster;
 pub mod event_rule;
 pub mod iam_role;

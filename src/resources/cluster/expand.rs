@@ -21,6 +21,7 @@ use super::{
     DEFAULT_VOLUME_SIZE, DEFAULT_VOLUME_TYPE, default_interruption_queue_name,
     default_node_role_name, node_access,
 };
+use crate::kinds::access_entry::AccessEntryFields;
 use crate::kinds::eks_cluster::EksClusterFields;
 use crate::kinds::event_rule::RuleFields;
 use crate::kinds::iam_role::RoleFields;
@@ -283,6 +284,9 @@ pub mod ids {
     }
     pub fn rule(name: &str) -> String {
         format!("event_rule/{name}")
+    }
+    pub fn access_entry(cluster: &str, role: &str) -> String {
+        format!("access_entry/{cluster}/{role}")
     }
 }
 
@@ -583,19 +587,41 @@ fn in_cluster(names: &Names) -> Vec<Desired> {
     node_class["metadata"]["annotations"][INPUTS_ANNOTATION] = json!(inputs.recorded);
     let mut manifests = vec![node_class];
     manifests.extend(job_policies::manifests(owner, &inputs.job_policies));
-    // TODO: EKS access entries for `API` mode; moto serves none, so only
-    // the aws-auth path (the other two modes) is implemented and tested.
-    if inputs.authentication_mode != "API" {
-        let node_role_arn = names.role_arn(&inputs.node_role_name);
+    let node_role_arn = names.role_arn(&inputs.node_role_name);
+    let reads_config_map = inputs.authentication_mode != "API";
+    if reads_config_map {
         manifests.push(node_access::aws_auth(owner, &node_role_arn));
     }
     let cluster_id = ids::cluster(&inputs.name);
-    manifests
+    let mut desired: Vec<Desired> = manifests
         .into_iter()
         .map(|manifest| {
             let id = crate::kinds::kube_object::object_id(&inputs.name, &manifest);
             let fields = KubeFields::of(&inputs.name, manifest);
             Desired::new(id, render(&fields)).after(&cluster_id)
         })
-        .collect()
+        .collect();
+    if !reads_config_map {
+        desired.push(node_access_entry(names, &node_role_arn));
+    }
+    desired
+}
+
+/// With `API` authentication, nodes join through an access entry (which
+/// moto does not serve: the aws-auth modes are the ones tested end to end).
+fn node_access_entry(names: &Names, node_role_arn: &str) -> Desired {
+    let inputs = names.inputs;
+    let entry = AccessEntryFields {
+        account: names.account.to_string(),
+        cluster: inputs.name.clone(),
+        principal_arn: node_role_arn.to_string(),
+        kind: "EC2_LINUX".to_string(),
+        tags: names.tags.clone(),
+    };
+    Desired::new(
+        ids::access_entry(&inputs.name, &inputs.node_role_name),
+        render(&entry),
+    )
+    .after(&ids::cluster(&inputs.name))
+    .after(&ids::role(&inputs.node_role_name))
 }

@@ -208,7 +208,7 @@ fn the_controller_role_trusts_only_karpenters_service_account() {
 }
 
 #[test]
-fn aws_auth_is_written_only_where_the_authentication_mode_reads_it() {
+fn nodes_join_through_aws_auth_or_an_access_entry_as_the_mode_allows() {
     for (mode, expected) in [
         ("CONFIG_MAP", true),
         ("API_AND_CONFIG_MAP", true),

@@ -17,6 +17,7 @@ use crate::backends::Backends;
 use crate::backends::aws::eks::cluster::ClusterInfo;
 use crate::backends::kube::ObjectRef;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::kinds::access_entry::AccessEntry;
 use crate::kinds::eks_cluster::EksCluster;
 use crate::kinds::event_rule::EventRule;
 use crate::kinds::iam_role::IamRole;
@@ -46,6 +47,7 @@ fn kinds(backends: &Backends, timeouts: Timeouts) -> (Kinds, Arc<EksCluster>) {
     let cluster = Arc::new(EksCluster::new(reach.clone(), timeouts));
     let kinds = Kinds::default()
         .with("eks_cluster", cluster.clone())
+        .with("access_entry", Arc::new(AccessEntry(reach.clone())))
         .with("oidc_provider", Arc::new(OidcProvider(reach.clone())))
         .with("iam_role", Arc::new(IamRole(reach.clone())))
         .with(

@@ -368,3 +368,85 @@ fn enabled_log_types(logging: Option<&Logging>) -> Vec<String> {
 fn hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
+
+/// An access entry as EKS describes it: an IAM principal allowed into a
+/// cluster whose authentication mode includes `API`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccessEntry {
+    pub arn: String,
+    /// `EC2_LINUX` for nodes, `STANDARD` for people and tools.
+    pub kind: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Eks {
+    /// Lets `principal_arn` into `cluster` as a `kind` entry.
+    pub async fn create_access_entry(
+        &self,
+        cluster: &str,
+        principal_arn: &str,
+        kind: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        let request = Request::new(
+            "CreateAccessEntry",
+            principal_arn,
+            format!("let {principal_arn} into EKS cluster {cluster}"),
+        );
+        let call = self
+            .sdk
+            .create_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal_arn)
+            .r#type(kind)
+            .set_tags(Some(hash_map(tags)).filter(|tags| !tags.is_empty()))
+            .send();
+        self.send(request, call).await.map(drop)
+    }
+
+    /// The entry of `principal_arn` in `cluster`, or `None`.
+    pub async fn describe_access_entry(
+        &self,
+        cluster: &str,
+        principal_arn: &str,
+    ) -> Result<Option<AccessEntry>, AwsError> {
+        let action = format!("read the access entry of {principal_arn} in EKS cluster {cluster}");
+        let request = Request::new("DescribeAccessEntry", principal_arn, action.clone());
+        let call = self
+            .sdk
+            .describe_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal_arn)
+            .send();
+        let Some(output) = found(self.send(request, call).await)? else {
+            return Ok(None);
+        };
+        let entry = output.access_entry.ok_or_else(|| self.incomplete(action))?;
+        let tags = entry.tags().cloned().unwrap_or_default();
+        Ok(Some(AccessEntry {
+            arn: entry.access_entry_arn().unwrap_or_default().to_string(),
+            kind: entry.r#type().unwrap_or_default().to_string(),
+            tags: tags.into_iter().collect(),
+        }))
+    }
+
+    /// Removes the entry; `false` when it was already gone.
+    pub async fn delete_access_entry(
+        &self,
+        cluster: &str,
+        principal_arn: &str,
+    ) -> Result<bool, AwsError> {
+        let request = Request::new(
+            "DeleteAccessEntry",
+            principal_arn,
+            format!("remove {principal_arn} from EKS cluster {cluster}"),
+        );
+        let call = self
+            .sdk
+            .delete_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal_arn)
+            .send();
+        Ok(found(self.send(request, call).await)?.is_some())
+    }
+}
