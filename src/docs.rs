@@ -26,7 +26,7 @@ pub fn pages() -> Vec<Page> {
         let short = name.trim_start_matches("ci_");
         pages.push(Page {
             path: format!("resources/{short}.md"),
-            markdown: resource_page(name, &resource.schema()),
+            markdown: resource_page(name, &resource.schema(), guide(short)),
         });
     }
     pages
@@ -62,12 +62,50 @@ provider "ci" {
 
 "#;
 
+/// The hand-written sections of a resource's page (objects it creates,
+/// timeouts, CI variables) and its example, kept beside the code.
+fn guide(short: &str) -> Guide {
+    match short {
+        "cluster" => Guide {
+            text: include_str!("docs/guide/cluster.md"),
+            example: include_str!("../examples/cluster/main.tf"),
+        },
+        "runner_pool" => Guide {
+            text: include_str!("docs/guide/runner_pool.md"),
+            example: include_str!("../examples/runner-pool/main.tf"),
+        },
+        "account_access" => Guide {
+            text: include_str!("docs/guide/account_access.md"),
+            example: include_str!("../examples/account-access/main.tf"),
+        },
+        _ => Guide {
+            text: include_str!("docs/guide/warm_pool.md"),
+            example: include_str!("../examples/warm-pool/main.tf"),
+        },
+    }
+}
+
+/// What a resource page says beyond its schema.
+pub struct Guide {
+    /// Markdown sections, each starting with `## `.
+    pub text: &'static str,
+    /// A Terraform configuration using the resource.
+    pub example: &'static str,
+}
+
 /// A resource's page.
-pub fn resource_page(type_name: &str, schema: &Schema) -> String {
+pub fn resource_page(type_name: &str, schema: &Schema, guide: Guide) -> String {
     let title = format!("{type_name} Resource - terraform-provider-ci");
     let mut page = front_matter(&title, &schema.block.description);
     let _ = writeln!(page, "# {type_name} (Resource)\n");
     push_paragraph(&mut page, &schema.block.description);
+    let _ = writeln!(
+        page,
+        "## Example Usage\n\n```terraform\n{}```\n",
+        guide.example
+    );
+    page.push_str(guide.text);
+    page.push('\n');
     page.push_str("## Schema\n\n");
     push_block(&mut page, &schema.block);
     if let Some(id) = schema.block.attributes.iter().find(|a| a.name == "id") {
@@ -229,6 +267,33 @@ mod tests {
         assert!(access.markdown.contains("### Required"));
         assert!(access.markdown.contains("- `account_id` (String)"));
         assert!(access.markdown.contains("## Import"));
+    }
+
+    #[test]
+    fn every_resource_page_says_what_it_creates_and_shows_an_example() {
+        for page in pages().iter().filter(|p| p.path.starts_with("resources/")) {
+            let name = format!(
+                "resource \"ci_{}",
+                page.path
+                    .trim_start_matches("resources/")
+                    .trim_end_matches(".md")
+            );
+            assert!(
+                page.markdown.contains("## What it creates"),
+                "{}",
+                page.path
+            );
+            assert!(
+                page.markdown.contains("## GitLab CI variables"),
+                "{}",
+                page.path
+            );
+            assert!(
+                page.markdown.contains(&name),
+                "{} shows an example of itself",
+                page.path
+            );
+        }
     }
 
     #[test]
