@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The README's main job: the example platform applied on local emulators.
 
-Starts moto and the Kubernetes API stand-in on loopback, applies
-``examples/account-access`` (the resources that can be applied today; the
-full ``examples/platform`` once every resource has its apply) with the real
-Terraform 1.0.3 and the freshly built provider, shows the outputs and an
-empty follow-up plan, destroys everything and stops the emulators.
+Starts moto and the Kubernetes API stand-in on loopback, applies the full
+``examples/platform`` (one cluster, two runner pools with warm pools,
+accesses into two target accounts) with the real Terraform 1.0.3 and the
+freshly built provider, shows the outputs and an empty follow-up plan,
+destroys everything and stops the emulators.
 """
 
 from __future__ import annotations
@@ -18,15 +18,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "acceptance"))
 
-import requests  # noqa: E402
 
 from harness.kube import KubeStandin  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 from harness.processes import ProcessRegistry  # noqa: E402
 from harness.terraform import Terraform  # noqa: E402
 
-EXAMPLE = REPO / "examples" / "account-access"
-NAMESPACE = "ci-payments"
+EXAMPLE = REPO / "examples" / "platform"
 
 
 def say(title: str, text: str = "") -> None:
@@ -76,10 +74,6 @@ def run(work: Path, registry: ProcessRegistry) -> int:
     moto = MotoServer.start(registry)
     kube = KubeStandin.start(registry)
     say("emulators", f"moto (AWS)          {moto.url}\nKubernetes stand-in {kube.url}")
-    # The runner pool owns this namespace; until ci_runner_pool applies, the
-    # demo makes it so the ServiceAccounts have somewhere to live.
-    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
-    requests.post(kube.api("/api/v1/namespaces"), json=namespace, timeout=10).raise_for_status()
 
     terraform = Terraform(work / "terraform", registry)
     install_from_mirror(terraform, work / "mirror")
