@@ -125,7 +125,8 @@ class Moto:
 
     def node_group(self, group: str) -> dict:
         name = f"{self.pool}-{group}"
-        return self.eks.describe_nodegroup(clusterName=self.cluster, nodegroupName=name)["nodegroup"]
+        found = self.eks.describe_nodegroup(clusterName=self.cluster, nodegroupName=name)
+        return found["nodegroup"]
 
     def scale(self, group: str, min_size: int, desired: int, max_size: int) -> None:
         self.eks.update_nodegroup_config(

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::expand::{self, Place};
 use super::lifecycle;
-use super::outputs::{kept_arns, names, planned_phase};
+use super::outputs::{derived, kept_arns, planned_phase};
 use super::pool::Pool;
 use super::size_now::Phase;
 use super::*;
@@ -136,7 +136,9 @@ fn node_groups_carry_the_pools_label_taint_sizes_and_tags() {
         "disk_size": 100,
         "scaling": {"min_size": 1, "desired_size": 3, "max_size": 6},
         "labels": {"ci-platform/runner-pool": "payments"},
-        "taints": [{"key": "ci-platform/runner-pool", "value": "payments", "effect": "NO_SCHEDULE"}],
+        "taints": [
+            {"key": "ci-platform/runner-pool", "value": "payments", "effect": "NO_SCHEDULE"}
+        ],
         "tags": {
             "ci-platform/managed-by": "terraform-provider-ci",
             "ci-platform/owner": "central/payments",
@@ -360,7 +362,7 @@ fn pool() -> Pool {
 fn apply_reads_back_the_phase_the_plan_promised() {
     let pool = pool();
     for phase in [Phase::Week, Phase::Weekend] {
-        let planned = names(value(&configuration()), &pool, phase);
+        let planned = derived(value(&configuration()), &pool, phase);
         assert_eq!(planned_phase(&pool, &planned), Some(phase));
     }
     let unknown = crate::resources::lifecycle::with(

@@ -243,3 +243,110 @@ fn bad_import_id(id: &str) -> Diagnostics {
     )
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::node_group::Scaling;
+
+    fn info(name: &str) -> NodeGroupInfo {
+        NodeGroupInfo {
+            settings: NodeGroupSettings {
+                cluster: "central".into(),
+                name: name.into(),
+                node_role_arn: "arn:aws:iam::123456789012:role/nodes".into(),
+                subnet_ids: vec!["subnet-1".into()],
+                instance_types: vec!["c6i.xlarge".into()],
+                capacity_type: "ON_DEMAND".into(),
+                ami_type: DEFAULT_AMI_TYPE.into(),
+                disk_size: 50,
+                scaling: Scaling {
+                    min_size: 0,
+                    desired_size: 0,
+                    max_size: 4,
+                },
+                labels: BTreeMap::new(),
+                taints: Vec::new(),
+                tags: BTreeMap::new(),
+            },
+            arn: format!("arn:aws:eks:eu-west-1:123456789012:nodegroup/central/{name}/x"),
+            status: "ACTIVE".into(),
+        }
+    }
+
+    fn schedule(expression: &str, input: Json) -> ScheduleSettings {
+        ScheduleSettings {
+            name: "s".into(),
+            description: String::new(),
+            expression: expression.into(),
+            time_zone: DEFAULT_TIME_ZONE.into(),
+            enabled: true,
+            target_arn: String::new(),
+            role_arn: String::new(),
+            input: input.to_string(),
+        }
+    }
+
+    fn found(up: Option<ScheduleSettings>) -> FoundGroup {
+        FoundGroup {
+            name: "small".into(),
+            node_group: info("pay-small").settings,
+            down: Some(schedule(DEFAULT_SCALE_DOWN, json!({}))),
+            up,
+        }
+    }
+
+    #[test]
+    fn groups_come_in_the_policys_order_and_strays_last_by_name() {
+        let groups = vec![info("pay-b"), info("pay-z"), info("pay-a")];
+        let order = ["pay-z".to_string(), "pay-b".to_string()];
+        let names: Vec<String> = in_order(groups, &order)
+            .into_iter()
+            .map(|g| g.settings.name)
+            .collect();
+        assert_eq!(names, ["pay-z", "pay-b", "pay-a"]);
+    }
+
+    #[test]
+    fn week_sizes_come_from_the_scale_up_schedule_even_while_asleep() {
+        let input = json!({"scalingConfig": {"minSize": 1, "desiredSize": 3, "maxSize": 4}});
+        let block = group_block(&found(Some(schedule(DEFAULT_SCALE_UP, input))));
+        let sizes = (
+            &block["min_size"],
+            &block["desired_size"],
+            &block["max_size"],
+        );
+        assert_eq!(sizes, (&json!(1), &json!(3), &json!(4)));
+        // Without its schedule, the node group's own sizes are all there is.
+        let block = group_block(&found(None));
+        assert_eq!(block["desired_size"], json!(0));
+    }
+
+    #[test]
+    fn default_schedules_give_no_schedule_block() {
+        let defaults = found(Some(schedule(DEFAULT_SCALE_UP, json!({}))));
+        assert_eq!(schedule_block(&defaults), Json::Null);
+        let other = found(Some(schedule("cron(0 7 ? * MON *)", json!({}))));
+        assert_eq!(
+            schedule_block(&other)["scale_up"],
+            json!("cron(0 7 ? * MON *)")
+        );
+    }
+
+    #[test]
+    fn user_tags_leave_out_ownership_and_unchanged_default_tags() {
+        let tags = BTreeMap::from([
+            (MANAGED_BY.to_string(), "terraform-provider-ci".to_string()),
+            (OWNER.to_string(), "central/pay".to_string()),
+            ("cost-center".to_string(), "ci".to_string()),
+            ("team".to_string(), "payments".to_string()),
+            ("env".to_string(), "overridden".to_string()),
+        ]);
+        let defaults = BTreeMap::from([
+            ("cost-center".to_string(), "ci".to_string()),
+            ("env".to_string(), "default".to_string()),
+        ]);
+        let kept: Vec<String> = user_tags(&tags, &defaults).into_keys().collect();
+        assert_eq!(kept, ["env", "team"]);
+    }
+}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::expand::{self, Place, ids, role_account};
-use super::outputs::{arn_map, kept_arns, names, outputs, planned_phase, with_defaults};
+use super::outputs::{arn_map, derived, kept_arns, outputs, planned_phase, with_defaults};
 use super::pool::Pool;
 use super::size_now::{self, Phase};
 use crate::backends::Backends;
@@ -65,7 +65,7 @@ pub fn plan(
         return Ok(planned);
     };
     let phase = phase_now(&pool)?;
-    let planned = names(planned, &pool, phase);
+    let planned = derived(planned, &pool, phase);
     let backends = context.backends.as_ref();
     let region = backends.and_then(|b| b.config.region.as_deref());
     let (Some(place), Some(backends)) = (Place::planned(&pool, region), backends) else {
@@ -250,7 +250,7 @@ pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnost
         return Ok(Outcome::with(Value::Null, Diagnostics::default()));
     }
     let phase = phase_now(&pool)?;
-    let state = names(current, &pool, phase);
+    let state = derived(current, &pool, phase);
     let state = with(state, "rendered", rendered(&refreshed.record));
     Ok(Outcome::with(state, Diagnostics::default()))
 }

@@ -80,7 +80,7 @@ pub fn outputs(
     phase: Phase,
     arns: Option<Value>,
 ) -> Value {
-    let state = names(state, pool, phase);
+    let state = derived(state, pool, phase);
     let state = with(state, "rendered", rendered(record));
     with(
         state,
@@ -89,8 +89,9 @@ pub fn outputs(
     )
 }
 
-/// The values that follow from the inputs alone.
-pub fn names(state: Value, pool: &Pool, phase: Phase) -> Value {
+/// The values that follow from the inputs and the phase alone: id,
+/// names, the size of each group now, the role ARN.
+pub fn derived(state: Value, pool: &Pool, phase: Phase) -> Value {
     let by_group = |value: &dyn Fn(&super::pool::Group) -> Value| {
         let entries = pool.groups.iter().map(|g| (g.name.clone(), value(g)));
         Value::Map(entries.collect())

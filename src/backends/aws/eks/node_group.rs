@@ -228,7 +228,7 @@ impl Eks {
             if Instant::now() >= deadline {
                 return Err(self.node_group_unsettled(cluster, name, &status, "was still"));
             }
-            tracing::info!(eks.node_group = name, eks.status = %status, "waiting for the node group");
+            waiting(name, &status, "waiting for the node group");
             tokio::time::sleep(POLL).await;
         }
     }
@@ -247,7 +247,7 @@ impl Eks {
             if Instant::now() >= deadline {
                 return Err(self.node_group_unsettled(cluster, name, &group.status, "was still"));
             }
-            tracing::info!(eks.node_group = name, eks.status = %group.status, "waiting for the node group to go");
+            waiting(name, &group.status, "waiting for the node group to go");
             tokio::time::sleep(POLL).await;
         }
         Ok(())
@@ -266,6 +266,11 @@ impl Eks {
         ));
         request::failed(self.account_id(), action, cause)
     }
+}
+
+/// Progress of a long wait, at info: EKS takes minutes.
+fn waiting(name: &str, status: &str, what: &str) {
+    tracing::info!(eks.node_group = name, eks.status = status, "{what}");
 }
 
 fn sdk_scaling(scaling: Scaling) -> NodegroupScalingConfig {
