@@ -111,3 +111,67 @@ pub fn flatmap_refused() -> Diagnostics {
     )
     .into()
 }
+
+/// States written by the first released version (0.1.0, schema version 0
+/// of every resource), taken from an apply of `examples/platform`: each
+/// must still be read, unchanged, by this version. A schema change that
+/// breaks one needs a state upgrader (`Resource::upgrade_state`) and a
+/// bump of the schema version, never a replacement of a cluster.
+#[cfg(test)]
+mod first_release {
+    use super::*;
+    use crate::resources;
+
+    const STATES: [(&str, &str); 4] = [
+        ("ci_cluster", include_str!("state_v0/cluster.json")),
+        ("ci_runner_pool", include_str!("state_v0/runner_pool.json")),
+        (
+            "ci_account_access",
+            include_str!("state_v0/account_access.json"),
+        ),
+        ("ci_warm_pool", include_str!("state_v0/warm_pool.json")),
+    ];
+
+    fn registered(type_name: &str) -> Registered {
+        let resource = resources::all()
+            .into_iter()
+            .find(|r| r.type_name() == type_name)
+            .expect("a served resource");
+        let schema = resource.schema();
+        let ty = schema.block.value_type();
+        Registered {
+            resource,
+            schema,
+            ty,
+        }
+    }
+
+    #[test]
+    fn every_resource_reads_the_state_of_the_first_release_unchanged() {
+        for (type_name, json) in STATES {
+            let registered = registered(type_name);
+            assert_eq!(
+                registered.schema.version, 0,
+                "{type_name}: add an upgrader test"
+            );
+
+            let value = upgrade(&registered, 0, json.as_bytes())
+                .unwrap_or_else(|d| panic!("{type_name}: {d:?}"));
+
+            let encoded = crate::value::json::encode(&value, &registered.ty).unwrap();
+            let again: serde_json::Value = serde_json::from_slice(&encoded).unwrap();
+            let stored: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(again, stored, "{type_name}");
+        }
+    }
+
+    #[test]
+    fn a_state_from_a_newer_provider_is_refused_with_its_version() {
+        let registered = registered("ci_cluster");
+        let error = upgrade(&registered, 7, STATES[0].1.as_bytes()).unwrap_err();
+        assert!(
+            format!("{error:?}").contains("schema version 7"),
+            "{error:?}"
+        );
+    }
+}
