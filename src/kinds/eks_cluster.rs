@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
 use crate::backends::aws::Eks;
 use crate::backends::aws::eks::cluster::{ClusterInfo, ClusterSettings};
+use crate::backends::aws::propagation::retry_while_propagating;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 use crate::resources::timeouts::Timeouts;
 

@@ -111,6 +111,16 @@ impl ServiceError {
         }
     }
 
+    /// An answer with an error code, as AWS would give it (tests).
+    #[cfg(test)]
+    pub(crate) fn coded(code: &str, message: &str) -> ServiceError {
+        ServiceError {
+            code: Some(code.to_string()),
+            message: message.to_string(),
+            source: message.into(),
+        }
+    }
+
     /// The AWS error code, when AWS answered.
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()

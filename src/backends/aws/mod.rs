@@ -20,6 +20,7 @@
 pub mod eks;
 mod error;
 pub mod events;
+pub mod propagation;
 pub mod iam;
 pub mod policy_document;
 pub mod request;
