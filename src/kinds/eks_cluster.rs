@@ -151,7 +151,9 @@ impl Kind for EksCluster {
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: EksClusterFields = parse(id, spec)?;
         let eks = self.eks(&wanted.account).await?;
-        eks.create_cluster(&wanted.settings())
+        let settings = wanted.settings();
+        let create = || eks.create_cluster(&settings);
+        retry_while_propagating("create the EKS cluster", create)
             .await
             .map_err(backend)?;
         tracing::info!(

@@ -101,7 +101,7 @@ impl Kind for IamRole {
                         wanted.max_session_duration,
                         Some(wanted.description()),
                     )
-                        .await
+                    .await
                 }
                 "permissions_boundary" => match &wanted.permissions_boundary {
                     Some(arn) => iam.put_permissions_boundary(&wanted.name, arn).await,

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, rank, render};
 use crate::backends::aws::Eks;
+use crate::backends::aws::propagation::retry_while_propagating;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
 pub use crate::backends::aws::eks::node_group::{
@@ -66,7 +67,10 @@ impl Kind for NodeGroup {
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: NodeGroupFields = parse(id, spec)?;
         let eks = self.eks().await?;
-        eks.create_node_group(&wanted).await.map_err(backend)?;
+        let create = || eks.create_node_group(&wanted);
+        retry_while_propagating("create the node group", create)
+            .await
+            .map_err(backend)?;
         Ok(spec.clone())
     }
 

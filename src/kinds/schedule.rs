@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{MANAGED_BY, MANAGED_BY_VALUE, OWNER, Reach, backend, parse, rank, render};
 use crate::backends::aws::Scheduler;
+use crate::backends::aws::propagation::retry_while_propagating;
 use crate::backends::aws::scheduler::ScheduleSettings;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
@@ -99,8 +100,9 @@ impl Kind for Schedule {
     async fn create(&self, id: &str, spec: &Spec) -> Result<Spec, KindError> {
         let wanted: ScheduleFields = parse(id, spec)?;
         let scheduler = self.scheduler().await?;
-        scheduler
-            .create_schedule(&wanted.settings())
+        let settings = wanted.settings();
+        let create = || scheduler.create_schedule(&settings);
+        retry_while_propagating("create the schedule", create)
             .await
             .map_err(backend)?;
         Ok(spec.clone())

@@ -20,9 +20,9 @@
 pub mod eks;
 mod error;
 pub mod events;
-pub mod propagation;
 pub mod iam;
 pub mod policy_document;
+pub mod propagation;
 pub mod request;
 pub mod scheduler;
 mod sdk_config;

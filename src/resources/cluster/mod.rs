@@ -22,12 +22,12 @@ mod golden;
 #[cfg(test)]
 mod tests;
 
-use super::{Context, Outcome, Resource};
-use crate::value::path::Path;
 use super::fit_name;
+use super::{Context, Outcome, Resource};
 use crate::diagnostics::Diagnostics;
 use crate::schema::Schema;
 use crate::value::Value;
+use crate::value::path::Path;
 
 /// `timeouts` defaults: EKS takes 10-15 minutes to create a cluster and an
 /// upgrade may take most of an hour.
