@@ -145,19 +145,37 @@ fn shutdown_makes_the_process_exit_promptly() {
             .await
             .expect("ok");
     });
+    let status = wait_for_exit(&mut plugin, Duration::from_secs(2));
+    assert!(status.success(), "clean exit, got {status}");
+    assert!(!plugin.socket.exists(), "socket removed on exit");
+}
+
+#[test]
+fn sigterm_makes_the_process_exit_and_remove_its_socket() {
+    let client = ClientIdentity::like_terraform();
+    let mut plugin = launch(Some(&client));
+    let socket_dir = plugin.socket.parent().expect("a directory").to_path_buf();
+
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &plugin.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+
+    let status = wait_for_exit(&mut plugin, Duration::from_secs(2));
+    assert!(status.success(), "clean exit, got {status}");
+    assert!(!socket_dir.exists(), "socket directory removed on SIGTERM");
+}
+
+fn wait_for_exit(plugin: &mut support::Plugin, limit: Duration) -> std::process::ExitStatus {
     let started = Instant::now();
     loop {
         if let Some(status) = plugin.child.try_wait().expect("wait") {
-            assert!(status.success(), "clean exit, got {status}");
-            break;
+            return status;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "still running 2 s after Shutdown"
-        );
+        assert!(started.elapsed() < limit, "still running after {limit:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(!plugin.socket.exists(), "socket removed on exit");
 }
 
 #[test]

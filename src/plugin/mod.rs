@@ -81,6 +81,7 @@ pub async fn serve(client_cert_pem: Option<String>) -> Result<(), RunError> {
     let dir = socket::SocketDir::create()?;
     let listener = UnixListener::bind(dir.socket_path())?;
     let shutdown = CancellationToken::new();
+    shut_down_on_terminate(shutdown.clone())?;
 
     let router = services(shutdown.clone()).await;
     let certificate = tls.as_ref().map(|tls| tls.certificate_der.as_slice());
@@ -142,6 +143,22 @@ fn ignore_interrupts() -> io::Result<()> {
     // tokio never uninstalls a handler once registered, so the stream can be
     // dropped: SIGINT stays caught and ignored for the process's lifetime.
     signal(SignalKind::interrupt()).map(drop)
+}
+
+/// SIGTERM (a CI runner stopping a job, a process supervisor) ends the
+/// process the way `Shutdown` does, so the private socket directory is
+/// removed rather than left behind.
+fn shut_down_on_terminate(shutdown: CancellationToken) -> io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        if terminate.recv().await.is_some() {
+            tracing::info!("SIGTERM received; shutting down");
+            shutdown.cancel();
+        }
+    });
+    Ok(())
 }
 
 /// Terraform turns stderr lines starting with `panic: ` into a crash report.

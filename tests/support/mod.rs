@@ -47,8 +47,20 @@ pub struct Plugin {
     pub handshake: String,
 }
 
+/// Stops the provider with SIGTERM, so that it removes its socket
+/// directory, and kills it if it is still running a second later.
 impl Drop for Plugin {
     fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
