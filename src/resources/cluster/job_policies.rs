@@ -35,9 +35,7 @@ use super::{
     DEFAULT_CAPACITY_TYPE_ANNOTATION, DEFAULT_GPU_ANNOTATION, DEFAULT_INSTANCE_TYPE_ANNOTATION,
 };
 
-/// Label of a runner pool's namespace, node selector of its job pods, and
-/// key of its nodes' label and taint; the value is the pool's group.
-pub const POOL_LABEL: &str = "ci-platform/runner-pool";
+pub use crate::resources::runner_pool::POOL_LABEL;
 /// Karpenter's well-known node label for spot or on-demand capacity.
 pub const CAPACITY_TYPE_LABEL: &str = "karpenter.sh/capacity-type";
 /// The taint a spot-only NodePool may carry: `key=value:NoSchedule`. A

@@ -13,6 +13,9 @@
 mod capacity;
 mod config_toml;
 mod expand;
+
+/// The node label and taint key that tie nodes and job pods to a pool.
+pub use expand::POOL_LABEL;
 mod jobs;
 mod lifecycle;
 mod pool_objects;

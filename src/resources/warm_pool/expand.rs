@@ -24,11 +24,7 @@ use crate::kinds::schedule::{ScheduleFields, ownership_marks};
 use crate::kinds::{MANAGED_BY, MANAGED_BY_VALUE, OWNER, render};
 use crate::reconcile::Desired;
 
-/// Label and taint key of the nodes of one runner pool, the value being
-/// the pool's group. It must equal `ci_runner_pool`'s (its NodePool's
-/// label and taint, and its jobs' node selector and toleration); a test
-/// holds the two together.
-pub const POOL_LABEL: &str = "ci-platform/runner-pool";
+pub use crate::resources::runner_pool::POOL_LABEL;
 /// EKS's spelling of Kubernetes' `NoSchedule`.
 const NO_SCHEDULE: &str = "NO_SCHEDULE";
 /// The one inline policy of the scheduler's role.
