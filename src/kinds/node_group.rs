@@ -20,10 +20,6 @@ pub use crate::backends::aws::eks::node_group::{
     NodeGroupSettings as NodeGroupFields, NodeGroupUpdate, Scaling, Taint,
 };
 
-/// How long a delete waits for EKS to remove the group (its instances
-/// drain first; 10 minutes is common on real AWS).
-const DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-
 /// The fields EKS cannot change on an existing node group.
 pub const IDENTITY: [&str; 8] = [
     "cluster",
@@ -36,8 +32,9 @@ pub const IDENTITY: [&str; 8] = [
     "disk_size",
 ];
 
-/// The node group kind.
-pub struct NodeGroup(pub Reach);
+/// The node group kind; deletes wait up to the given time for EKS to
+/// remove the group (its instances drain first).
+pub struct NodeGroup(pub Reach, pub Duration);
 
 impl NodeGroup {
     /// EKS in the provider's own account, where the cluster is.
@@ -97,7 +94,7 @@ impl Kind for NodeGroup {
     async fn delete(&self, id: &str, spec: &Spec) -> Result<bool, KindError> {
         let wanted: NodeGroupFields = parse(id, spec)?;
         let eks = self.eks().await?;
-        eks.delete_node_group(&wanted.cluster, &wanted.name, DELETE_TIMEOUT)
+        eks.delete_node_group(&wanted.cluster, &wanted.name, self.1)
             .await
             .map_err(backend)
     }

@@ -146,14 +146,13 @@ mod first_release {
         }
     }
 
+    /// Upgraded, every stored attribute keeps its value; attributes added
+    /// since are null (absent from the configuration), so nothing is
+    /// replaced and a plan shows no change.
     #[test]
     fn every_resource_reads_the_state_of_the_first_release_unchanged() {
         for (type_name, json) in STATES {
             let registered = registered(type_name);
-            assert_eq!(
-                registered.schema.version, 0,
-                "{type_name}: add an upgrader test"
-            );
 
             let value = upgrade(&registered, 0, json.as_bytes())
                 .unwrap_or_else(|d| panic!("{type_name}: {d:?}"));
@@ -161,8 +160,26 @@ mod first_release {
             let encoded = crate::value::json::encode(&value, &registered.ty).unwrap();
             let again: serde_json::Value = serde_json::from_slice(&encoded).unwrap();
             let stored: serde_json::Value = serde_json::from_str(json).unwrap();
-            assert_eq!(again, stored, "{type_name}");
+            let mut added = again.as_object().unwrap().clone();
+            added.retain(|name, _| stored.get(name).is_none());
+            assert!(
+                added.values().all(serde_json::Value::is_null),
+                "{type_name}: {added:?}"
+            );
+            for (name, stored_value) in stored.as_object().unwrap() {
+                assert_eq!(&again[name], stored_value, "{type_name}.{name}");
+            }
         }
+    }
+
+    #[test]
+    fn warm_pools_of_the_first_release_gain_an_empty_timeouts_block() {
+        let registered = registered("ci_warm_pool");
+        assert_eq!(registered.schema.version, 1);
+
+        let value = upgrade(&registered, 0, STATES[3].1.as_bytes()).unwrap();
+
+        assert_eq!(value.attr("timeouts"), Some(&Value::Null));
     }
 
     #[test]

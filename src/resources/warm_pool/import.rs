@@ -49,7 +49,7 @@ pub async fn import(context: &Context, id: &str) -> Result<Outcome, Diagnostics>
     let phase = phase_now(&pool)?;
     let desired = expand::expand(&pool, &place, phase, &backends.config.default_tags);
     let record: Record = desired.into_iter().map(|d| (d.id, d.spec)).collect();
-    let (arns, _) = node_group_arns(context, &account.eks(), &pool, &record, false).await;
+    let (arns, _) = node_group_arns(context, &account.eks(), &pool, &record, None).await;
     let state = outputs(config, &pool, &record, phase, Some(arns));
     read(context, state).await
 }

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::TIMEOUT_DEFAULTS;
 use super::expand::{self, Place, ids, role_account};
 use super::outputs::{arn_map, derived, kept_arns, outputs, planned_phase, with_defaults};
 use super::pool::Pool;
@@ -28,18 +29,16 @@ use crate::kinds::node_group::NodeGroup;
 use crate::kinds::schedule::Schedule;
 use crate::reconcile::{self, Kinds, Record};
 use crate::resources::lifecycle::{failures, record_of, rendered, unknown_at_apply, with};
+use crate::resources::timeouts::Timeouts;
 use crate::resources::{Context, Outcome};
 use crate::value::Value;
 
 /// How diagnostics name this resource.
 const WHAT: &str = "this warm pool";
 
-/// How long apply waits for a node group to become `ACTIVE`.
-// TODO: a `timeouts` block; 30 minutes covers EKS's usual 5 to 15.
-const ACTIVE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-
-/// The kinds a warm pool uses, all in the provider's own account.
-pub fn kinds(backends: &Backends) -> Kinds {
+/// The kinds a warm pool uses, all in the provider's own account; node
+/// group deletes wait up to `timeouts.delete`.
+pub fn kinds(backends: &Backends, timeouts: Timeouts) -> Kinds {
     let reach = Reach {
         aws: backends.aws.clone(),
         assume: None,
@@ -47,7 +46,10 @@ pub fn kinds(backends: &Backends) -> Kinds {
     Kinds::default()
         .with("iam_role", Arc::new(IamRole(reach.clone())))
         .with("inline_policy", Arc::new(InlinePolicy(reach.clone())))
-        .with("node_group", Arc::new(NodeGroup(reach.clone())))
+        .with(
+            "node_group",
+            Arc::new(NodeGroup(reach.clone(), timeouts.delete)),
+        )
         .with("schedule", Arc::new(Schedule(reach)))
 }
 
@@ -113,14 +115,20 @@ async fn apply_or_destroy(
         None => phase_now(&pool)?,
     };
     let desired = expand::expand(&pool, &place, phase, &backends.config.default_tags);
-    let kinds = kinds(&backends);
+    let timeouts = Timeouts::from_config(&planned, TIMEOUT_DEFAULTS);
+    let kinds = kinds(&backends, timeouts);
     let applied = reconcile::apply(&kinds, &desired, &record_of(prior), &context.stop).await;
 
     let mut diagnostics = failures("Cannot apply", &applied.errors);
     if prior.is_null() && applied.record.is_empty() {
         return Ok(Outcome::with(Value::Null, diagnostics));
     }
-    let wait = applied.succeeded();
+    let limit = if prior.is_null() {
+        timeouts.create
+    } else {
+        timeouts.update
+    };
+    let wait = applied.succeeded().then_some(limit);
     let (arns, waited) =
         node_group_arns(context, &account.eks(), &pool, &applied.record, wait).await;
     diagnostics.extend(waited);
@@ -165,13 +173,13 @@ pub fn place_of(pool: &Pool, account: &Account) -> Result<Place, Diagnostics> {
 }
 
 /// The ARN of every recorded node group, by group name; with `wait`, once
-/// each is `ACTIVE` (Terraform's stop ends the wait).
+/// each is `ACTIVE`, waiting up to `wait` (Terraform's stop ends the wait).
 pub async fn node_group_arns(
     context: &Context,
     eks: &Eks,
     pool: &Pool,
     record: &Record,
-    wait: bool,
+    wait: Option<Duration>,
 ) -> (Value, Diagnostics) {
     let mut arns = BTreeMap::new();
     let mut diagnostics = Diagnostics::default();
@@ -195,7 +203,7 @@ async fn node_group_arn(
     eks: &Eks,
     cluster: &str,
     name: &str,
-    wait: bool,
+    wait: Option<Duration>,
 ) -> Result<String, Diagnostic> {
     let failed = |error: &dyn std::fmt::Display| {
         Diagnostic::error(
@@ -206,9 +214,9 @@ async fn node_group_arn(
             ),
         )
     };
-    let found = if wait {
+    let found = if let Some(limit) = wait {
         tokio::select! {
-            found = eks.wait_node_group_active(cluster, name, ACTIVE_TIMEOUT) => found.map(Some),
+            found = eks.wait_node_group_active(cluster, name, limit) => found.map(Some),
             () = context.stop.cancelled() => return Err(failed(&"stopped, as Terraform asked")),
         }
     } else {
@@ -222,7 +230,7 @@ async fn node_group_arn(
 }
 
 async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outcome {
-    let kinds = kinds(backends);
+    let kinds = kinds(backends, Timeouts::from_config(prior, TIMEOUT_DEFAULTS));
     let deleted = reconcile::delete_all(&kinds, &record_of(prior), &context.stop).await;
     if deleted.succeeded() {
         return Outcome::with(Value::Null, Diagnostics::default());
@@ -237,9 +245,12 @@ pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnost
     let backends = context.backends()?.clone();
     let pool = Pool::from_value(&current).ok_or_else(|| unknown_at_apply(WHAT))?;
     let record = record_of(&current);
-    let refreshed = reconcile::read(&kinds(&backends), &record)
-        .await
-        .map_err(|errors| failures("Cannot read", &errors))?;
+    let refreshed = reconcile::read(
+        &kinds(&backends, Timeouts::defaults(TIMEOUT_DEFAULTS)),
+        &record,
+    )
+    .await
+    .map_err(|errors| failures("Cannot read", &errors))?;
 
     if !record.is_empty() && refreshed.record.is_empty() {
         let id = current.attr("id");

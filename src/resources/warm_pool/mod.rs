@@ -35,6 +35,9 @@ use crate::value::Value;
 use crate::value::path::Path;
 
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
+/// `timeouts` defaults: creating or deleting a node group takes EKS 5 to
+/// 15 minutes.
+pub const TIMEOUT_DEFAULTS: [&str; 3] = ["30m", "30m", "30m"];
 /// Friday 19:00: scale to zero for the weekend.
 pub const DEFAULT_SCALE_DOWN: &str = "cron(0 19 ? * FRI *)";
 /// Monday 06:00: back to the configured size.
@@ -69,6 +72,24 @@ impl Resource for WarmPool {
         planned: Value,
     ) -> Result<Value, Diagnostics> {
         lifecycle::plan(context, config, prior, planned)
+    }
+
+    /// Version 0 (the first release) had no `timeouts` block.
+    fn upgrade_state(
+        &self,
+        version: i64,
+        mut state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
+        if version != 0 {
+            return Err(super::lifecycle::no_state_upgrade(
+                self.type_name(),
+                version,
+            ));
+        }
+        if let Some(attributes) = state.as_object_mut() {
+            attributes.insert("timeouts".to_string(), serde_json::Value::Null);
+        }
+        Ok(state)
     }
 
     fn replace_on(&self) -> Vec<Path> {

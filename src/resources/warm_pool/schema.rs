@@ -1,7 +1,7 @@
 //! The `ci_warm_pool` schema.
 
 use super::*;
-use crate::resources::{id_attribute, rendered_attribute, tags_attribute};
+use crate::resources::{id_attribute, rendered_attribute, tags_attribute, timeouts};
 use crate::schema::{Attribute, Block, NestedBlock, list_of, map_of};
 use crate::value::Type;
 
@@ -16,8 +16,13 @@ pub(super) fn schema() -> Schema {
     .attributes(inputs())
     .attributes(outputs())
     .block(NestedBlock::list("group", group_block()).min_items(1))
-    .block(schedule_block());
-    Schema::new(block)
+    .block(schedule_block())
+    .block(timeouts::block(TIMEOUT_DEFAULTS));
+    // Version 1 added the `timeouts` block; see `upgrade_state`.
+    Schema {
+        version: 1,
+        ..Schema::new(block)
+    }
 }
 
 fn inputs() -> Vec<Attribute> {

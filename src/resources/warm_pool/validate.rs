@@ -34,6 +34,7 @@ pub(super) fn validate(config: &Value) -> Diagnostics {
     root.attr("node_role_arn").check(&mut diags, arn(IAM_ROLE));
     check_subnets(&root.attr("subnet_ids"), &mut diags);
     validate::tags(&root.attr("tags"), &mut diags);
+    crate::resources::timeouts::validate(&root.attr("timeouts"), &mut diags);
     let groups = root.attr("group").elements().unwrap_or_default();
     for group in &groups {
         check_group(group, &mut diags);
