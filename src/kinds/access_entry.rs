@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
+use super::{Reach, backend, parse, render};
 use crate::backends::aws::Eks;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
@@ -41,7 +41,7 @@ impl Kind for AccessEntry {
         let Some(entry) = entry.map_err(backend)? else {
             return Ok(None);
         };
-        let owned = entry.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let owned = super::owned_by_tags(&entry.tags);
         let fields = AccessEntryFields {
             kind: entry.kind,
             tags: entry.tags,
@@ -85,12 +85,7 @@ impl Kind for AccessEntry {
             .map_err(backend)?
             .map(|entry| entry.arn)
             .unwrap_or_default();
-        let stale: Vec<String> = now
-            .tags
-            .keys()
-            .filter(|key| !wanted.tags.contains_key(*key))
-            .cloned()
-            .collect();
+        let stale = super::stale_tags(&now.tags, &wanted.tags);
         eks.retag(&arn, &wanted.tags, &stale)
             .await
             .map_err(backend)?;

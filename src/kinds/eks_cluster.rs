@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
+use super::{Reach, backend, parse, render};
 use crate::backends::aws::Eks;
 use crate::backends::aws::eks::cluster::{ClusterInfo, ClusterSettings};
 use crate::backends::aws::propagation::retry_while_propagating;
@@ -139,8 +139,7 @@ impl Kind for EksCluster {
             return Ok(None);
         };
         self.remember(&info);
-        let owned =
-            info.settings.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let owned = super::owned_by_tags(&info.settings.tags);
         let fields = EksClusterFields::observed(&wanted, &info);
         Ok(Some(Observed {
             spec: render(&fields),
@@ -211,12 +210,7 @@ impl Kind for EksCluster {
         if changed("tags") {
             let info = eks.describe_cluster(&wanted.name).await.map_err(backend)?;
             let arn = info.map(|info| info.arn).unwrap_or_default();
-            let stale: Vec<String> = now
-                .tags
-                .keys()
-                .filter(|k| !wanted.tags.contains_key(*k))
-                .cloned()
-                .collect();
+            let stale = super::stale_tags(&now.tags, &wanted.tags);
             eks.retag(&arn, &wanted.tags, &stale)
                 .await
                 .map_err(backend)?;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
+use super::{Reach, backend, parse, render};
 use crate::backends::aws::Events;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
@@ -70,7 +70,7 @@ impl Kind for EventRule {
             tags: rule.tags.clone(),
         };
         Ok(Some(Observed {
-            owned: rule.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE),
+            owned: super::owned_by_tags(&rule.tags),
             spec: render(&fields),
         }))
     }
@@ -94,12 +94,7 @@ impl Kind for EventRule {
         let events = self.events(&wanted.account).await?;
         // PutRule sets tags only on create; later changes go through tagging.
         let arn = self.put(&events, &wanted).await?;
-        let stale: Vec<String> = now
-            .tags
-            .keys()
-            .filter(|k| !wanted.tags.contains_key(*k))
-            .cloned()
-            .collect();
+        let stale = super::stale_tags(&now.tags, &wanted.tags);
         if now.tags != wanted.tags {
             events
                 .retag(&arn, &wanted.tags, &stale)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
+use super::{Reach, backend, parse, render};
 use crate::backends::aws::iam::{Role, RoleSpec};
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
@@ -55,7 +55,7 @@ impl Kind for IamRole {
         let Some(role) = iam.get_role(&wanted.name).await.map_err(backend)? else {
             return Ok(None);
         };
-        let owned = role.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let owned = super::owned_by_tags(&role.tags);
         let fields = RoleFields::observed(&wanted, role);
         Ok(Some(Observed {
             spec: render(&fields),
@@ -138,12 +138,7 @@ async fn retag(
     wanted: &RoleFields,
     now: &RoleFields,
 ) -> Result<(), crate::backends::aws::AwsError> {
-    let stale: Vec<String> = now
-        .tags
-        .keys()
-        .filter(|key| !wanted.tags.contains_key(*key))
-        .cloned()
-        .collect();
+    let stale = super::stale_tags(&now.tags, &wanted.tags);
     if !stale.is_empty() {
         iam.untag_role(&wanted.name, &stale).await?;
     }

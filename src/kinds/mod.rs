@@ -79,6 +79,22 @@ impl Reach {
     }
 }
 
+/// Whether AWS tags carry our ownership mark.
+pub fn owned_by_tags(tags: &std::collections::BTreeMap<String, String>) -> bool {
+    tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE)
+}
+
+/// The tag keys `now` has and `wanted` does not: what a retag removes.
+pub fn stale_tags(
+    now: &std::collections::BTreeMap<String, String>,
+    wanted: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    now.keys()
+        .filter(|key| !wanted.contains_key(*key))
+        .cloned()
+        .collect()
+}
+
 /// A backend error as the engine carries it.
 pub fn backend(error: impl Display) -> KindError {
     KindError::Backend(error.to_string())

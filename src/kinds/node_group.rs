@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, rank, render};
+use super::{Reach, backend, parse, rank, render};
 use crate::backends::aws::Eks;
 use crate::backends::aws::propagation::retry_while_propagating;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
@@ -54,7 +54,7 @@ impl Kind for NodeGroup {
             return Ok(None);
         };
         let tags = &group.settings.tags;
-        let owned = tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let owned = super::owned_by_tags(tags);
         Ok(Some(Observed {
             spec: render(&group.settings),
             owned,
@@ -155,12 +155,7 @@ async fn retag(
             wanted.name
         )));
     };
-    let stale: Vec<String> = now
-        .tags
-        .keys()
-        .filter(|key| !wanted.tags.contains_key(*key))
-        .cloned()
-        .collect();
+    let stale = super::stale_tags(&now.tags, &wanted.tags);
     eks.retag(&group.arn, &wanted.tags, &stale)
         .await
         .map_err(backend)

@@ -149,7 +149,7 @@ impl Kind for OidcProvider {
                 .await
                 .map_err(backend)?;
         }
-        let ours = provider.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE);
+        let ours = super::owned_by_tags(&provider.tags);
         let others = provider
             .tags
             .keys()

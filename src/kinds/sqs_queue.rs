@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MANAGED_BY, MANAGED_BY_VALUE, Reach, backend, parse, render};
+use super::{Reach, backend, parse, render};
 use crate::backends::aws::Sqs;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
@@ -66,7 +66,7 @@ impl Kind for SqsQueue {
             tags: queue.tags.clone(),
         };
         Ok(Some(Observed {
-            owned: queue.tags.get(MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_VALUE),
+            owned: super::owned_by_tags(&queue.tags),
             spec: render(&fields),
         }))
     }
@@ -103,12 +103,7 @@ impl Kind for SqsQueue {
                 .map_err(backend)?;
         }
         if changes.iter().any(|change| change.field == "tags") {
-            let stale: Vec<String> = now
-                .tags
-                .keys()
-                .filter(|k| !wanted.tags.contains_key(*k))
-                .cloned()
-                .collect();
+            let stale = super::stale_tags(&now.tags, &wanted.tags);
             sqs.retag(&wanted.name, &url, &wanted.tags, &stale)
                 .await
                 .map_err(backend)?;

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backends::Backends;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::reconcile::{KindError, Record};
+use crate::reconcile::{KindError, Kinds, Record};
 use crate::value::Value;
 
 /// What an operation may use besides its own inputs.
@@ -113,6 +113,17 @@ pub fn rendered(record: &Record) -> Value {
             .map(|(id, spec)| (id.clone(), Value::string(pretty(spec))))
             .collect(),
     )
+}
+
+/// Deletes every recorded sub-object of `prior`: a null state when all are
+/// gone, else `prior` with what is left and why.
+pub async fn destroy_recorded(context: &Context, kinds: &Kinds, prior: &Value) -> Outcome {
+    let deleted = crate::reconcile::delete_all(kinds, &record_of(prior), &context.stop).await;
+    if deleted.succeeded() {
+        return Outcome::with(Value::Null, Diagnostics::default());
+    }
+    let remaining = with(prior.clone(), "rendered", rendered(&deleted.record));
+    Outcome::with(remaining, failures("Cannot delete", &deleted.errors))
 }
 
 /// `state` with attribute `name` set to `value`.

@@ -15,7 +15,8 @@ use crate::kinds::policy_attachment::PolicyAttachment;
 use crate::kinds::{MANAGED_BY, OWNER, Reach};
 use crate::reconcile::{self, KindError, Kinds, Record};
 use crate::resources::lifecycle::{
-    failure, failures, import_failure, record_of, rendered, unknown_at_apply, with,
+    destroy_recorded, failure, failures, import_failure, record_of, rendered, unknown_at_apply,
+    with,
 };
 use crate::resources::{Context, Outcome};
 use crate::value::Value;
@@ -117,12 +118,7 @@ async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outco
         return Outcome::with(prior.clone(), unknown_at_apply(WHAT));
     };
     let kinds = kinds(backends, &access);
-    let deleted = reconcile::delete_all(&kinds, &record_of(prior), &context.stop).await;
-    if deleted.succeeded() {
-        return Outcome::with(Value::Null, Diagnostics::default());
-    }
-    let remaining = with(prior.clone(), "rendered", rendered(&deleted.record));
-    Outcome::with(remaining, failures("Cannot delete", &deleted.errors))
+    destroy_recorded(context, &kinds, prior).await
 }
 
 async fn resolve_account(backends: &Backends, access: &Access) -> Result<String, Diagnostics> {

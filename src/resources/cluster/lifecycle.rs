@@ -29,7 +29,7 @@ use crate::kinds::sqs_queue::SqsQueue;
 use crate::kinds::{MANAGED_BY, MANAGED_BY_VALUE, Reach};
 use crate::reconcile::{self, Desired, Kinds, Record};
 use crate::resources::lifecycle::{
-    failures, import_failure, record_of, rendered, unknown_at_apply, with,
+    destroy_recorded, failures, import_failure, record_of, rendered, unknown_at_apply, with,
 };
 use crate::resources::timeouts::Timeouts;
 use crate::resources::{Context, Outcome};
@@ -315,12 +315,7 @@ async fn home_facts(backends: &Backends) -> Result<Facts, Diagnostics> {
 async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outcome {
     let timeouts = Timeouts::from_config(prior, TIMEOUT_DEFAULTS);
     let (kinds, _) = kinds(backends, timeouts);
-    let deleted = reconcile::delete_all(&kinds, &record_of(prior), &context.stop).await;
-    if deleted.succeeded() {
-        return Outcome::with(Value::Null, Diagnostics::default());
-    }
-    let remaining = with(prior.clone(), "rendered", rendered(&deleted.record));
-    Outcome::with(remaining, failures("Cannot delete", &deleted.errors))
+    destroy_recorded(context, &kinds, prior).await
 }
 
 /// Observes every sub-object; a deleted EKS cluster means the whole

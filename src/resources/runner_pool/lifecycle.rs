@@ -13,7 +13,7 @@ use crate::backends::kube::ObjectRef;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::reconcile::{self, Kinds, Record};
 use crate::resources::lifecycle::{
-    failures, import_failure, record_of, rendered, unknown_at_apply, with,
+    destroy_recorded, failures, import_failure, record_of, rendered, unknown_at_apply, with,
 };
 use crate::resources::{Context, Outcome};
 use crate::value::Value;
@@ -121,12 +121,7 @@ async fn apply_or_destroy(
 
 async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outcome {
     let kinds = kinds(backends, None);
-    let deleted = reconcile::delete_all(&kinds, &record_of(prior), &context.stop).await;
-    if deleted.succeeded() {
-        return Outcome::with(Value::Null, Diagnostics::default());
-    }
-    let remaining = with(prior.clone(), "rendered", rendered(&deleted.record));
-    Outcome::with(remaining, failures("Cannot delete", &deleted.errors))
+    destroy_recorded(context, &kinds, prior).await
 }
 
 /// Observes every sub-object; a deleted namespace means the pool is gone,

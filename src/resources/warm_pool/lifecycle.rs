@@ -28,7 +28,9 @@ use crate::kinds::inline_policy::InlinePolicy;
 use crate::kinds::node_group::NodeGroup;
 use crate::kinds::schedule::Schedule;
 use crate::reconcile::{self, Kinds, Record};
-use crate::resources::lifecycle::{failures, record_of, rendered, unknown_at_apply, with};
+use crate::resources::lifecycle::{
+    destroy_recorded, failures, record_of, rendered, unknown_at_apply, with,
+};
 use crate::resources::timeouts::Timeouts;
 use crate::resources::{Context, Outcome};
 use crate::value::Value;
@@ -231,12 +233,7 @@ async fn node_group_arn(
 
 async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outcome {
     let kinds = kinds(backends, Timeouts::from_config(prior, TIMEOUT_DEFAULTS));
-    let deleted = reconcile::delete_all(&kinds, &record_of(prior), &context.stop).await;
-    if deleted.succeeded() {
-        return Outcome::with(Value::Null, Diagnostics::default());
-    }
-    let remaining = with(prior.clone(), "rendered", rendered(&deleted.record));
-    Outcome::with(remaining, failures("Cannot delete", &deleted.errors))
+    destroy_recorded(context, &kinds, prior).await
 }
 
 /// Observes every sub-object and the size each group should have now; a
