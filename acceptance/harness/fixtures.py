@@ -7,7 +7,9 @@ Scopes follow cost and sharing:
   stay apart through their ``namespace``'s account ids and names;
 - ``kube`` is one stand-in per test (it starts in milliseconds), so its
   request counts and cluster-scoped objects belong to that test alone;
-- ``terraform`` is one working dir per test, under pytest's ``tmp_path``.
+- ``terraform`` is one working dir per test, under pytest's ``tmp_path``;
+- ``aws_faults`` and ``kube_faults`` are fault proxies of one test, in
+  front of moto and of that test's stand-in (see `harness.faults`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from . import namespace as namespaces
 from . import paths
 from .aws import AwsSession
+from .faults import AWS, KUBERNETES, FaultProxy
 from .kube import KubeStandin
 from .moto import MotoServer
 from .processes import HarnessError, ProcessRegistry, describe
@@ -76,6 +79,20 @@ def kube(processes: ProcessRegistry) -> Iterator[KubeStandin]:
         yield standin
     finally:
         standin.stop()
+
+
+@pytest.fixture
+def aws_faults(moto: str) -> Iterator[FaultProxy]:
+    """A fault proxy in front of moto; it faults nothing until given a plan."""
+    with FaultProxy(moto, api=AWS) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def kube_faults(kube: KubeStandin) -> Iterator[FaultProxy]:
+    """A fault proxy in front of this test's stand-in; no faults until planned."""
+    with FaultProxy(kube.url, api=KUBERNETES) as proxy:
+        yield proxy
 
 
 @pytest.fixture
