@@ -285,6 +285,8 @@ CASES: list[Case] = [
     C("warm_pool-node_role_arn_bad_account", "warm_pool", {"node_role_arn": '"arn:aws:iam::12345:role/node"'}, "Invalid ARN"),
     C("warm_pool-time_zone_empty", "warm_pool", {"schedule.time_zone": '""'}, "Unknown time zone"),
     C("warm_pool-min_negative", "warm_pool", {"group.min_size": "-1"}, "Invalid min_size"),
+    C("warm_pool-timeout_create_malformed", "warm_pool", {"timeouts.create": '"half an hour"'}, "Invalid duration"),
+    C("warm_pool-timeout_delete_zero", "warm_pool", {"timeouts.delete": '"0s"'}, "Invalid duration"),
     # -- provider block (checked by plan) ----------------------------------
     C("provider-region_malformed", "provider", {"region": '"Europe West"'}, "Invalid AWS region"),
     C("provider-max_attempts_zero", "provider", {"max_attempts": "0"}, "Invalid max_attempts"),
