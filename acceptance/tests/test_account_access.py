@@ -151,7 +151,10 @@ def test_three_accesses_in_two_accounts_apply_drift_import_and_destroy(
             ExpectPlanChanges(contains=["ServiceAccount", "arn:aws:iam::1:role/x"]),
             Apply(all_three),
             OutOfBand(delete_role, "role deleted"),
-            ExpectPlanChanges(contains=["ci_account_access.dns will be created"]),
+            ExpectPlanChanges(contains=[
+                "ci_account_access.dns will be updated in-place",
+                f"iam_role/{second}/{role_name(pool, 'dns')}",
+            ]),
             Apply(all_three),
             ExpectEmptyPlan(),
             Apply(head + access("deploy", first, pool, "deploy") + access("dns", second, pool, "dns")),

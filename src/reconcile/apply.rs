@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
-use super::kind::{KindError, Kinds};
+use super::kind::{Kind, KindError, Kinds};
 use super::{Desired, Record, Spec, order};
 
 /// The outcome of an apply or delete.
@@ -87,7 +87,7 @@ async fn ensure(
 ) -> Result<Spec, KindError> {
     let kind = kinds.of(&desired.id)?;
     let Some(observed) = kind.observe(&desired.id, &desired.spec).await? else {
-        return kind.create(&desired.id, &desired.spec).await;
+        return create(kind.as_ref(), desired).await;
     };
     if !observed.owned && recorded.is_none() {
         return Err(KindError::NotOwned {
@@ -101,6 +101,30 @@ async fn ensure(
     if changes.iter().any(|change| change.forces_replacement) {
         kind.delete(&desired.id, &observed.spec).await?;
         return kind.create(&desired.id, &desired.spec).await;
+    }
+    kind.update(&desired.id, &desired.spec, &observed, &changes)
+        .await
+}
+
+/// Creates a sub-object. When the create fails but the object exists
+/// afterwards with our ownership marks, it was ours all along: a retried
+/// request whose first answer was lost created it, and the retry was told
+/// "already exists". It is then adopted and brought to the spec.
+async fn create(kind: &dyn Kind, desired: &Desired) -> Result<Spec, KindError> {
+    let error = match kind.create(&desired.id, &desired.spec).await {
+        Ok(spec) => return Ok(spec),
+        Err(error) => error,
+    };
+    let Ok(Some(observed)) = kind.observe(&desired.id, &desired.spec).await else {
+        return Err(error);
+    };
+    if !observed.owned {
+        return Err(error);
+    }
+    tracing::info!(id = desired.id, %error, "the create failed but the object exists with our marks; adopting it");
+    let changes = kind.diff(&desired.spec, &observed.spec);
+    if changes.is_empty() {
+        return Ok(desired.spec.clone());
     }
     kind.update(&desired.id, &desired.spec, &observed, &changes)
         .await

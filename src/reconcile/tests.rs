@@ -14,6 +14,9 @@ use super::{Desired, Record, Spec, apply, delete_all, read};
 struct World {
     objects: BTreeMap<String, (Spec, bool)>,
     failing: BTreeSet<String>,
+    /// Creates that happen but answer with an error, as when the answer
+    /// is lost and the client's retry is told "already exists".
+    answer_lost: BTreeSet<String>,
     calls: Vec<String>,
 }
 
@@ -50,6 +53,9 @@ impl Kind for Fake {
         self.fail_if_asked(id)?;
         let mut world = self.world.lock().unwrap();
         world.objects.insert(id.to_string(), (spec.clone(), true));
+        if world.answer_lost.contains(id) {
+            return Err(KindError::Backend(format!("{id} already exists")));
+        }
         Ok(spec.clone())
     }
 
@@ -282,4 +288,52 @@ async fn a_stop_before_a_level_starts_nothing_more() {
 
     assert!(matches!(applied.errors[0].1, KindError::Stopped));
     assert!(calls(&world, "create").is_empty());
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_adopted_not_failed() {
+    let (kinds, world) = setup();
+    world
+        .lock()
+        .unwrap()
+        .answer_lost
+        .insert("role/r".to_string());
+
+    let applied = apply(&kinds, &platform(), &Record::new(), &no_stop()).await;
+
+    assert!(applied.succeeded(), "{:?}", applied.errors);
+    assert_eq!(applied.record.len(), 4);
+    assert_eq!(
+        calls(&world, "create role/r").len(),
+        1,
+        "never created twice"
+    );
+}
+
+#[tokio::test]
+async fn an_object_someone_else_holds_is_refused_on_the_next_apply() {
+    let (kinds, world) = setup();
+    {
+        let mut world = world.lock().unwrap();
+        world.failing.insert("role/r".to_string());
+    }
+    let applied = apply(&kinds, &platform(), &Record::new(), &no_stop()).await;
+    assert!(!applied.succeeded());
+
+    // Someone else's object appears under the name between create and
+    // the second look: it is not adopted.
+    world
+        .lock()
+        .unwrap()
+        .objects
+        .insert("role/r".into(), (json!({"name": "r"}), false));
+    let applied = apply(&kinds, &platform(), &applied.record, &no_stop()).await;
+    assert!(
+        matches!(
+            applied.errors.first(),
+            Some((_, KindError::NotOwned { .. }))
+        ),
+        "{:?}",
+        applied.errors
+    );
 }

@@ -121,12 +121,57 @@ impl Cluster {
         );
         let send = async {
             let request = request.map_err(kube::Error::BuildRequest)?;
-            self.client.request::<Value>(request).await
+            self.send_retrying(request).await
         };
         let answer = send.instrument(span.clone()).await;
         span.in_scope(|| log_outcome(verb, &answer));
         answer
     }
+}
+
+impl Cluster {
+    /// Sends `request`, again after a short wait when the connection broke
+    /// before an answer came. Every request here (get, server-side apply,
+    /// delete) is idempotent, so sending it twice is safe; `kube` itself
+    /// retries only answers (429, 503, 504), not broken connections.
+    async fn send_retrying(&self, request: http::Request<Vec<u8>>) -> Answer {
+        let mut wait = FIRST_RETRY_WAIT;
+        for _ in 1..SEND_ATTEMPTS {
+            let Some(copy) = copy_request(&request) else {
+                break;
+            };
+            match self.client.request::<Value>(copy).await {
+                Err(error) if is_transport(&error) => {
+                    tracing::debug!(%error, "connection broke before an answer; sending again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 4;
+                }
+                answer => return answer,
+            }
+        }
+        self.client.request::<Value>(request).await
+    }
+}
+
+/// How many times a request is sent when connections break.
+const SEND_ATTEMPTS: u32 = 3;
+const FIRST_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Whether the request failed below HTTP: no answer came at all.
+fn is_transport(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::HyperError(_) | kube::Error::Service(_))
+}
+
+/// A copy of a request (http requests are not `Clone`).
+fn copy_request(request: &http::Request<Vec<u8>>) -> Option<http::Request<Vec<u8>>> {
+    let mut builder = http::Request::builder()
+        .method(request.method().clone())
+        .uri(request.uri().clone())
+        .version(request.version());
+    for (name, value) in request.headers() {
+        builder = builder.header(name, value);
+    }
+    builder.body(request.body().clone()).ok()
 }
 
 /// One debug event per call: what came of it, never the body.

@@ -134,7 +134,9 @@ async fn resolve_account(backends: &Backends, access: &Access) -> Result<String,
     Ok(own.id().to_string())
 }
 
-/// Observes every sub-object; a deleted role means the access is gone.
+/// Observes every sub-object. Missing ones leave the record, so the plan
+/// shows them to be created again; the access is gone only when nothing
+/// of it is left (dropping it sooner would orphan the rest).
 pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnostics> {
     let backends = context.backends()?.clone();
     let access = Access::from_value(&current).ok_or_else(|| unknown_at_apply(WHAT))?;
@@ -144,12 +146,8 @@ pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnost
         .await
         .map_err(|errors| failures("Cannot read", &errors))?;
 
-    let role_gone = refreshed
-        .missing
-        .iter()
-        .any(|id| reconcile::kind_of(id) == "iam_role");
-    if role_gone {
-        tracing::info!(id = ?current.attr("id"), "the IAM role is gone; the access must be re-created");
+    if refreshed.record.is_empty() {
+        tracing::info!(id = ?current.attr("id"), "nothing of the access is left; it must be re-created");
         return Ok(Outcome::with(Value::Null, Diagnostics::default()));
     }
     let state = with(current, "rendered", rendered(&refreshed.record));

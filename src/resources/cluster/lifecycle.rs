@@ -318,8 +318,9 @@ async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outco
     destroy_recorded(context, &kinds, prior).await
 }
 
-/// Observes every sub-object; a deleted EKS cluster means the whole
-/// cluster must be created again.
+/// Observes every sub-object. Missing ones leave the record, so the plan
+/// shows them to be created again; the cluster is gone only when nothing
+/// of it is left (dropping it sooner would orphan the rest).
 pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnostics> {
     let backends = context.backends()?.clone();
     let timeouts = Timeouts::from_config(&current, TIMEOUT_DEFAULTS);
@@ -328,12 +329,8 @@ pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnost
     let refreshed = reconcile::read(&kinds, &record)
         .await
         .map_err(|errors| failures("Cannot read", &errors))?;
-    let cluster_gone = refreshed
-        .missing
-        .iter()
-        .any(|id| reconcile::kind_of(id) == "eks_cluster");
-    if cluster_gone {
-        tracing::info!(id = ?current.attr("id"), "the EKS cluster is gone; it must be created again");
+    if refreshed.record.is_empty() {
+        tracing::info!(id = ?current.attr("id"), "nothing of the cluster is left; it must be created again");
         return Ok(Outcome::with(Value::Null, Diagnostics::default()));
     }
     let mut state = with(current, "rendered", rendered(&refreshed.record));

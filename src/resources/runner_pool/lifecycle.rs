@@ -124,8 +124,10 @@ async fn destroy(context: &Context, backends: &Backends, prior: &Value) -> Outco
     destroy_recorded(context, &kinds, prior).await
 }
 
-/// Observes every sub-object; a deleted namespace means the pool is gone,
-/// since deleting a namespace deletes everything in it.
+/// Observes every sub-object. Missing ones leave the record, so the plan
+/// shows them to be created again; the pool is gone only when nothing of
+/// it is left (a deleted namespace takes its objects, but not the
+/// cluster-scoped NodePool, which would otherwise be orphaned).
 pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnostics> {
     let backends = context.backends()?.clone();
     let kinds = kinds(&backends, None);
@@ -134,13 +136,9 @@ pub async fn read(context: &Context, current: Value) -> Result<Outcome, Diagnost
         .await
         .map_err(|errors| failures("Cannot read", &errors))?;
 
-    let namespace_gone = refreshed
-        .missing
-        .iter()
-        .any(|id| id.contains("/Namespace/"));
-    if namespace_gone {
+    if refreshed.record.is_empty() {
         let id = current.attr("id");
-        tracing::info!(?id, "the pool's namespace is gone; it must be re-created");
+        tracing::info!(?id, "nothing of the pool is left; it must be re-created");
         return Ok(Outcome::with(Value::Null, Diagnostics::default()));
     }
     let state = with(current, "rendered", rendered(&refreshed.record));
