@@ -13,6 +13,7 @@
 pub mod backends;
 pub mod diagnostics;
 pub mod docs;
+pub mod fuzzing;
 pub mod kinds;
 pub mod logging;
 pub mod plugin;

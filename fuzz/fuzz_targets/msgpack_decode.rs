@@ -1,20 +1,9 @@
-//! Decodes arbitrary bytes as msgpack: the decoder must answer Ok or Err,
-//! never panic, and whatever it accepts must encode and decode again to the
-//! same value.
+//! Decodes arbitrary bytes as msgpack, after a type selector byte.
+//! The body is `terraform_provider_ci::fuzzing::msgpack_round_trip`, which the test
+//! suite also runs over this target's corpus.
 
 #![no_main]
 
-mod types;
-
-use libfuzzer_sys::fuzz_target;
-use terraform_provider_ci::value::msgpack;
-
-fuzz_target!(|data: &[u8]| {
-    let Some((ty, bytes)) = types::split(data) else {
-        return;
-    };
-    if let Ok(value) = msgpack::decode(bytes, &ty) {
-        let encoded = msgpack::encode(&value, &ty).expect("a decoded value encodes");
-        assert_eq!(msgpack::decode(&encoded, &ty), Ok(value));
-    }
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    terraform_provider_ci::fuzzing::msgpack_round_trip(data);
 });

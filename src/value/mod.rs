@@ -18,7 +18,7 @@ mod number;
 pub mod path;
 mod set;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod ty;
 
 pub use number::{Number, NumberError};
