@@ -434,7 +434,12 @@ class FaultProxy:
         plan: FaultPlan | None = None,
         latency: float = 0.0,
         api: str = AWS,
+        answer: Callable[[Call, int, bytes], bytes] | None = None,
     ):
+        """``answer``, when given, sees every call's answer from the
+        emulator (status and body) and returns the body to send on; tests
+        use it to make the emulator say what it cannot (an EKS endpoint
+        that leads to the Kubernetes stand-in)."""
         if api not in (AWS, KUBERNETES):
             raise ValueError(f"api is {AWS!r} or {KUBERNETES!r}, not {api!r}")
         upstream = urlsplit(upstream_url)
@@ -446,6 +451,8 @@ class FaultProxy:
         self._plan = plan or NO_FAULTS
         self._lock = threading.Lock()
         self._calls: list[Call] = []
+        self._answer = answer
+        self._authorizations: list[tuple[Call, str | None]] = []
         self._occurrences: Counter[str] = Counter()
         self._faulted: Counter[tuple[str, str]] = Counter()
         self._stopping = threading.Event()
@@ -508,6 +515,7 @@ class FaultProxy:
         """Forget every call and fault so far; triggers and draws start over."""
         with self._lock:
             self._calls.clear()
+            self._authorizations.clear()
             self._occurrences.clear()
             self._faulted.clear()
             self._plan.reset()
@@ -520,6 +528,12 @@ class FaultProxy:
     def counts(self, only: Callable[[Call], bool] = any_call) -> Counter[str]:
         """Calls so far by name (``iam CreateRole``); retries count apart."""
         return Counter(call.name for call in self.calls() if only(call))
+
+    def authorizations(self) -> list[tuple[Call, str | None]]:
+        """Every call so far with its ``Authorization`` header (None when
+        it had none), for tests of how the provider authenticates."""
+        with self._lock:
+            return list(self._authorizations)
 
     def faulted(self) -> Counter[tuple[str, str]]:
         """Faults injected so far by (call name, fault value)."""
@@ -539,6 +553,7 @@ class FaultProxy:
         with self._lock:
             call = Call(len(self._calls) + 1, self.api, service, operation, method, path)
             self._calls.append(call)
+            self._authorizations.append((call, headers.get("Authorization")))
             self._occurrences[call.name] += 1
             occurrence = self._occurrences[call.name]
             plan = self._plan
@@ -650,6 +665,8 @@ class _Handler(BaseHTTPRequestHandler):
             if self._faulted(decision.fault, call, proxy):
                 return
         status, headers, payload = answer
+        if proxy._answer is not None:
+            payload = proxy._answer(call, status, payload)
         self._send(status, headers, payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_any

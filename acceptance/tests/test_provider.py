@@ -7,10 +7,12 @@ configurations a platform team writes are checked by the provider itself.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness import paths
 from harness.terraform import TerraformError
@@ -31,6 +33,31 @@ def test_every_example_validates(terraform, provider_binary, example):
     output = terraform.validate().output
 
     assert "The configuration is valid" in output
+
+
+def test_the_self_service_example_plans_a_pool_per_team_and_an_access_per_service_account(
+    terraform, provider_binary
+):
+    # The YAML is read by `file()`, which `validate` leaves unevaluated; a
+    # plan reads it. A new platform's plan makes no AWS or Kubernetes call,
+    # so the example's provider block (real AWS, no endpoints) is kept as
+    # is and AWS_ENDPOINT_URL stays on the harness's closed port.
+    for source in (EXAMPLES / "self-service").iterdir():
+        shutil.copy(source, terraform.config_dir / source.name)
+    teams = yaml.safe_load((EXAMPLES / "self-service" / "teams.yaml").read_text())["teams"]
+    tokens = {team: f"glrt-{team}-token" for team in teams}
+    (terraform.config_dir / "tokens.auto.tfvars.json").write_text(json.dumps({"runner_tokens": tokens}))
+
+    code, output = terraform.plan()
+
+    accesses = [f"{team}/{sa}" for team, t in teams.items() for sa in t.get("accesses") or {}]
+    assert code == 2, output
+    for team in teams:
+        assert f'ci_runner_pool.team["{team}"] will be created' in output
+    for key in accesses:
+        assert f'ci_account_access.team["{key}"] will be created' in output
+    assert f"Plan: {len(teams) + len(accesses)} to add, 0 to change, 0 to destroy" in output
+    assert not any(token in output for token in tokens.values()), "runner tokens stay out of the plan"
 
 
 def test_the_platform_example_uses_all_four_resources_and_the_provider_block():

@@ -10,8 +10,8 @@ schedule over the weekend are not drift; destroy leaves nothing. A pool
 created on a Saturday starts asleep, and a plan for a new pool makes no
 AWS call.
 
-`ci_cluster` cannot apply yet, so each test creates its EKS cluster in moto
-with boto3. The provider's clock is pinned with ``CI_WARM_POOL_NOW`` (read
+Each test creates its EKS cluster in moto with boto3, so that a warm pool
+is tested on its own, without a `ci_cluster`. The provider's clock is pinned with ``CI_WARM_POOL_NOW`` (read
 only by the provider's warm pool code, for tests), so the expected sizes do
 not depend on the day the suite runs.
 
@@ -361,17 +361,19 @@ def test_a_pool_created_on_a_saturday_starts_asleep(
         ci.delete_cluster()
 
 
-def test_a_plan_for_a_new_warm_pool_makes_no_aws_call(terraform, namespace, provider_binary):
-    # Every AWS endpoint, STS included, is a closed loopback port: any AWS
-    # call would fail the plan.
+def test_a_plan_for_a_new_warm_pool_makes_no_aws_call(terraform, aws_faults, namespace, provider_binary):
+    # Every AWS endpoint, STS included, is a proxy in front of moto that
+    # counts the calls it passes on.
     account = namespace.ci_account_id
     cluster, pool = namespace.name("warm"), namespace.name("plan")
     terraform.extra_env[CLOCK] = WEDNESDAY
     terraform.write_config(
-        provider_block(UNREACHABLE_ENDPOINT, account) + warm_pool(cluster, pool, account)
+        provider_block(aws_faults.url, account) + warm_pool(cluster, pool, account)
     )
 
     code, output = terraform.plan()
+
+    assert aws_faults.counts() == {}, "a new pool's plan makes no AWS call"
 
     assert code == 2, output
     assert "1 to add" in output

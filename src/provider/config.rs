@@ -72,7 +72,8 @@ fn top_level_attributes() -> Vec<Attribute> {
             .optional()
             .description(format!(
                 "How many times an AWS call is attempted before its error is reported, 1 to \
-             {MAX_ATTEMPTS_LIMIT}. Default {DEFAULT_MAX_ATTEMPTS}."
+             {MAX_ATTEMPTS_LIMIT}. Default {DEFAULT_MAX_ATTEMPTS}. A Kubernetes request whose \
+             connection breaks before an answer is sent up to as many times."
             )),
         Attribute::new("retry_mode", Type::String)
             .optional()

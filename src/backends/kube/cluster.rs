@@ -23,16 +23,19 @@ pub const FIELD_MANAGER: &str = "terraform-provider-ci";
 pub struct Cluster {
     name: Arc<str>,
     client: Client,
+    /// Times a request is sent when the connection breaks before an answer.
+    attempts: u32,
 }
 
 /// The result of one call: the parsed body, or the error `kube` reported.
 type Answer = Result<Value, kube::Error>;
 
 impl Cluster {
-    pub(super) fn new(name: &str, client: Client) -> Cluster {
+    pub(super) fn new(name: &str, client: Client, attempts: u32) -> Cluster {
         Cluster {
             name: name.into(),
             client,
+            attempts: attempts.max(1),
         }
     }
 
@@ -136,7 +139,7 @@ impl Cluster {
     /// retries only answers (429, 503, 504), not broken connections.
     async fn send_retrying(&self, request: http::Request<Vec<u8>>) -> Answer {
         let mut wait = FIRST_RETRY_WAIT;
-        for _ in 1..SEND_ATTEMPTS {
+        for _ in 1..self.attempts {
             let Some(copy) = copy_request(&request) else {
                 break;
             };
@@ -144,7 +147,7 @@ impl Cluster {
                 Err(error) if is_transport(&error) => {
                     tracing::debug!(%error, "connection broke before an answer; sending again");
                     tokio::time::sleep(wait).await;
-                    wait *= 4;
+                    wait = (wait * 2).min(LONGEST_RETRY_WAIT);
                 }
                 answer => return answer,
             }
@@ -153,9 +156,10 @@ impl Cluster {
     }
 }
 
-/// How many times a request is sent when connections break.
-const SEND_ATTEMPTS: u32 = 3;
+/// The wait before the first resend, doubled for each one after it up to
+/// the longest.
 const FIRST_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+const LONGEST_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Whether the request failed below HTTP: no answer came at all.
 fn is_transport(error: &kube::Error) -> bool {

@@ -66,6 +66,9 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(14 * 60);
 #[derive(Clone)]
 pub struct Kube {
     settings: KubernetesOverride,
+    /// Times a request is sent when connections break (the provider's
+    /// `max_attempts`, shared with AWS calls).
+    attempts: u32,
     /// Finds clusters and signs tokens when there is no override.
     aws: Option<Arc<Aws>>,
     clusters: Arc<Mutex<HashMap<String, Cached>>>,
@@ -83,6 +86,7 @@ impl Kube {
     pub fn new(config: &ProviderConfig) -> Kube {
         Kube {
             settings: config.kubernetes.clone(),
+            attempts: config.retry.max_attempts,
             aws: None,
             clusters: Arc::default(),
         }
@@ -109,12 +113,12 @@ impl Kube {
         }
         if self.settings.host.is_some() {
             let client = connect::client(name, &self.settings)?;
-            return Ok(self.remember(Cluster::new(name, client), None));
+            return Ok(self.remember(Cluster::new(name, client, self.attempts), None));
         }
         let settings = self.discover(name).await?;
         let client = connect::client(name, &settings)?;
         let expires = Instant::now() + TOKEN_LIFETIME;
-        Ok(self.remember(Cluster::new(name, client), Some(expires)))
+        Ok(self.remember(Cluster::new(name, client, self.attempts), Some(expires)))
     }
 
     /// Endpoint, CA and a fresh token for an EKS cluster.
