@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Reach, backend, parse, render};
 use crate::backends::aws::iam::{Role, RoleSpec};
+use crate::backends::aws::propagation::retry_while_propagating;
 use crate::reconcile::{Change, Kind, KindError, Observed, Spec};
 
 /// The managed fields of a role.
@@ -74,7 +75,12 @@ impl Kind for IamRole {
             permissions_boundary: wanted.permissions_boundary.clone(),
             description: Some(wanted.description().to_string()),
         };
-        iam.create_role(&request).await.map_err(backend)?;
+        // A trust naming the OIDC provider created just before may not be
+        // accepted at once.
+        let create = || iam.create_role(&request);
+        retry_while_propagating("create the IAM role", create)
+            .await
+            .map_err(backend)?;
         Ok(spec.clone())
     }
 
@@ -91,8 +97,9 @@ impl Kind for IamRole {
         for change in changes {
             match change.field.as_str() {
                 "assume_role_policy" => {
-                    iam.update_assume_role_policy(&wanted.name, &wanted.assume_role_policy)
-                        .await
+                    let update =
+                        || iam.update_assume_role_policy(&wanted.name, &wanted.assume_role_policy);
+                    retry_while_propagating("update the role's trust", update).await
                 }
                 "max_session_duration" => {
                     // UpdateRole sets the description too: keep ours.

@@ -2,15 +2,17 @@
 //! be assumable by the service it trusts. EKS then answers
 //! `InvalidParameterException` ("Role ... cannot be assumed"), EventBridge
 //! Scheduler `ValidationException` ("The execution role you provide must
-//! allow ..."). These answers are retried here for a bounded time; every
-//! other error returns at once. Throttling and 5xx are the SDK's retries
+//! allow ..."). Likewise a new OIDC provider may not yet be accepted as a
+//! trust policy's principal: IAM answers `MalformedPolicyDocument`
+//! ("Invalid principal in policy: ...oidc-provider/..."). These answers are
+//! retried here for a bounded time; every other error returns at once. Throttling and 5xx are the SDK's retries
 //! (see `sdk_config.rs`), not these.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::error::AwsError;
+use super::error::{AwsError, code};
 
 /// How long a new role is given to propagate. AWS documents "a few
 /// seconds"; a minute covers the slow cases seen in practice.
@@ -22,11 +24,13 @@ const MAX_WAIT: Duration = Duration::from_secs(15);
 /// Whether `error` is a service saying a new IAM role is not usable yet.
 pub fn is_propagation_delay(error: &AwsError) -> bool {
     let message = error.to_string().to_ascii_lowercase();
-    let about_a_role = message.contains("role");
-    let code = error.code().unwrap_or_default();
-    let refused = code == "InvalidParameterException" && message.contains("assume")
-        || code == "ValidationException" && message.contains("execution role");
-    about_a_role && refused
+    let said = error.code().unwrap_or_default();
+    let role_refused = said == "InvalidParameterException" && message.contains("assume")
+        || said == "ValidationException" && message.contains("execution role");
+    let issuer_unknown = said == code::MALFORMED_POLICY_DOCUMENT
+        && message.contains("invalid principal")
+        && message.contains("oidc-provider/");
+    role_refused && message.contains("role") || issuer_unknown
 }
 
 /// Runs `call` until it succeeds, fails otherwise than by propagation
@@ -131,6 +135,23 @@ mod tests {
         assert!(is_propagation_delay(&result.unwrap_err()));
         assert!(started.elapsed() <= TEST_BUDGET, "{:?}", started.elapsed());
         assert!(calls.load(Ordering::SeqCst) >= 4);
+    }
+
+    #[test]
+    fn a_trust_naming_a_new_oidc_provider_counts_and_other_bad_policies_do_not() {
+        let new_issuer = error(
+            "MalformedPolicyDocument",
+            "Invalid principal in policy: \"FEDERATED\":\"arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB\"",
+        );
+        assert!(is_propagation_delay(&new_issuer));
+        assert!(!is_propagation_delay(&error(
+            "MalformedPolicyDocument",
+            "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:role/typo\""
+        )));
+        assert!(!is_propagation_delay(&error(
+            "MalformedPolicyDocument",
+            "Syntax errors in policy."
+        )));
     }
 
     #[test]
