@@ -78,8 +78,10 @@ fn read_refinement(
         NULLNESS => refinements.nullable = Some(boolean(reader.head()?)?),
         STRING_PREFIX => {
             let prefix = string(reader)?;
-            if *ty == Type::String {
-                refinements.string_prefix = Some(prefix);
+            // An empty prefix refines nothing, and a long one is kept as
+            // long as it would be sent: the value reads as it encodes.
+            if *ty == Type::String && !prefix.is_empty() {
+                refinements.string_prefix = Some(truncate(&prefix, MAX_PREFIX).to_string());
             }
         }
         NUMBER_LOWER | NUMBER_UPPER => {
