@@ -101,8 +101,11 @@ extract_binary() {
 }
 
 check_terraform_version() {
-    local first
-    first="$("$tools/bin/terraform" version | head -n1)"
+    # The whole output first: with `| head -n1` Terraform may still be
+    # writing when the pipe closes, and fail the script (seen under load).
+    local output first
+    output="$(CHECKPOINT_DISABLE=1 "$tools/bin/terraform" version)"
+    first="${output%%$'\n'*}"
     [[ "$first" == "Terraform v$tf_version" ]] \
         || die "expected 'Terraform v$tf_version', got '$first'"
 }
