@@ -82,7 +82,24 @@ struct Target {
 pub struct Account {
     id: Arc<str>,
     iam: Iam,
-    regional: Regional,
+    regional: Arc<LazyRegional>,
+}
+
+/// An account's regional clients, built when first used: most target
+/// accounts only ever see IAM, and each SDK client holds its own
+/// configuration and runtime plugins (about 30 KB), which at 200 accounts
+/// was 25 of the provider's 62 MB in a refresh (`docs/performance.md`).
+struct LazyRegional {
+    sdk: SdkConfig,
+    settings: Settings,
+    clients: OnceLock<Regional>,
+}
+
+impl LazyRegional {
+    fn get(&self) -> &Regional {
+        self.clients
+            .get_or_init(|| self.settings.regional(&self.sdk))
+    }
 }
 
 impl Aws {
@@ -241,7 +258,11 @@ impl Aws {
 
     fn new_account(&self, id: Arc<str>, sdk: &SdkConfig, partition: &'static str) -> Account {
         let iam = Iam::new(self.settings.iam(sdk), id.clone(), partition);
-        let regional = self.settings.regional(sdk);
+        let regional = Arc::new(LazyRegional {
+            sdk: sdk.clone(),
+            settings: self.settings.clone(),
+            clients: OnceLock::new(),
+        });
         Account { id, iam, regional }
     }
 }
@@ -268,22 +289,22 @@ impl Account {
 
     /// EKS in this account, in the provider's region.
     pub fn eks(&self) -> Eks {
-        self.service(self.regional.eks.clone())
+        self.service(self.regional.get().eks.clone())
     }
 
     /// SQS in this account, in the provider's region.
     pub fn sqs(&self) -> Sqs {
-        self.service(self.regional.sqs.clone())
+        self.service(self.regional.get().sqs.clone())
     }
 
     /// EventBridge in this account, in the provider's region.
     pub fn events(&self) -> Events {
-        self.service(self.regional.events.clone())
+        self.service(self.regional.get().events.clone())
     }
 
     /// EventBridge Scheduler in this account, in the provider's region.
     pub fn scheduler(&self) -> Scheduler {
-        self.service(self.regional.scheduler.clone())
+        self.service(self.regional.get().scheduler.clone())
     }
 
     fn service<C>(&self, sdk: C) -> Service<C> {

@@ -19,6 +19,9 @@ use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// A client of `$service` from the shared SDK configuration, on `$endpoint`
 /// when the provider block overrides it.
@@ -76,6 +79,7 @@ impl Settings {
         let region = self.region().await.ok_or(AwsError::NoRegion)?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region)
+            .http_client(shared_https_client())
             .retry_config(retry_config(self.retry));
         if let Some(credentials) = credentials {
             loader = loader.credentials_provider(credentials);
@@ -128,6 +132,27 @@ impl Settings {
             scheduler: client!(aws_sdk_scheduler, sdk, self.endpoints.scheduler),
         }
     }
+}
+
+/// The HTTPS client every SDK client of the process shares. Left to
+/// itself, each SDK client builds its own, with its own connection pool and
+/// TLS roots: six clients in each of 200 accounts held about 800 sockets
+/// and 34 of the provider's 96 MB during one refresh
+/// (`docs/performance.md`). Otherwise this is
+/// the SDK's default client: rustls on aws-lc, proxies from the
+/// environment, the connect and read timeouts each client asks for.
+fn shared_https_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// EKS, SQS, EventBridge and Scheduler clients of one account and region.
