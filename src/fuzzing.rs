@@ -66,8 +66,9 @@ fn split_type(data: &[u8]) -> Option<(Type, &[u8])> {
 
 /// Every shape the decoders meet: primitives, collections, a tuple, and an
 /// object shaped like a resource schema (attributes, a map, nested list and
-/// set blocks, a dynamic attribute).
-fn decoder_types() -> Vec<Type> {
+/// set blocks, a dynamic attribute). The decoders' own random tests draw
+/// from these too.
+pub(crate) fn decoder_types() -> Vec<Type> {
     let group = Type::object([
         ("instance_types", Type::set(Type::String)),
         ("size", Type::Number),

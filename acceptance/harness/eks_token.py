@@ -33,7 +33,7 @@ def signed_at(token: str) -> datetime.datetime:
 
 
 def expected_token(cluster: str, region: str, access_key: str, secret_key: str,
-                   at: datetime.datetime) -> str:
+                   at: datetime.datetime, session_token: str | None = None) -> str:
     """The token awscli would make for ``cluster`` at ``at``."""
     sts = botocore.session.get_session().create_client(
         "sts",
@@ -41,6 +41,7 @@ def expected_token(cluster: str, region: str, access_key: str, secret_key: str,
         endpoint_url=f"https://sts.{region}.amazonaws.com",
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
+        aws_session_token=session_token,
     )
 
     def keep(params, context, **_):

@@ -400,20 +400,6 @@ fn nesting_beyond_the_limit_is_refused_not_overflowed() {
     assert!(decode(text.as_bytes(), &Type::Dynamic).is_err());
 }
 
-fn fuzz_types() -> Vec<Type> {
-    vec![
-        Type::String,
-        Type::Number,
-        Type::Bool,
-        Type::Dynamic,
-        Type::list(Type::Number),
-        Type::set(Type::String),
-        Type::map(Type::Dynamic),
-        Type::Tuple(vec![Type::Bool, Type::Number]),
-        node_pool_type(),
-    ]
-}
-
 /// Whatever decodes must encode again and decode to the same value.
 fn assert_decoded_value_round_trips(text: &[u8], ty: &Type) {
     if let Ok(value) = decode(text, ty) {
@@ -465,7 +451,7 @@ fn random_json_ish(rng: &mut Xorshift) -> Vec<u8> {
 #[test]
 fn random_and_mutated_input_never_panics() {
     let mut rng = Xorshift::new(0x0d15_ea5e);
-    let types = fuzz_types();
+    let types = crate::fuzzing::decoder_types();
     let seeds: Vec<(Type, Vec<u8>)> = round_trip_cases()
         .into_iter()
         .map(|(_, ty, _, text)| (ty, text.into_bytes()))

@@ -582,19 +582,6 @@ fn long_string_prefixes_are_cut_at_a_character_boundary() {
     assert_eq!(kept, "é".repeat(127));
 }
 
-fn fuzz_types() -> Vec<Type> {
-    vec![
-        Type::String,
-        Type::Number,
-        Type::Dynamic,
-        Type::list(Type::Number),
-        Type::set(Type::String),
-        Type::map(Type::Dynamic),
-        Type::Tuple(vec![Type::Bool, Type::Number]),
-        node_pool_type(),
-    ]
-}
-
 /// Whatever decodes must encode again and decode to the same value.
 fn assert_decoded_value_round_trips(bytes: &[u8], ty: &Type) {
     if let Ok(value) = decode(bytes, ty) {
@@ -606,7 +593,7 @@ fn assert_decoded_value_round_trips(bytes: &[u8], ty: &Type) {
 #[test]
 fn random_and_mutated_input_never_panics() {
     let mut rng = Xorshift::new(0x5eed_cafe);
-    let types = fuzz_types();
+    let types = crate::fuzzing::decoder_types();
     let seeds: Vec<(Type, Vec<u8>)> = round_trip_cases()
         .into_iter()
         .map(|(_, ty, _, bytes)| (ty, hex(&bytes)))
