@@ -254,3 +254,57 @@ def test_a_plan_for_new_accesses_makes_no_api_call(terraform, kube, namespace, p
     assert "2 to add" in output
     assert "sts:AssumeRoleWithWebIdentity" in output, "the plan shows the rendered trust policy"
     assert kube.request_counts()["total"] == 0
+
+
+def test_a_role_someone_else_made_is_refused_and_left_alone(
+    terraform, moto, kube, aws, namespace, provider_binary
+):
+    """Ownership tags keep the provider from taking over an IAM role it did
+    not create, even one under exactly the name it would choose: the apply
+    fails naming the role, and neither it nor a later destroy touches the
+    role's trust, policies or tags."""
+    account = namespace.target_account_ids[0]
+    pool = namespace.name("theirs")
+    make_namespace(kube, pool)
+    iam = aws.assume_role(account, TARGET_ROLE).client("iam")
+    name = role_name(pool, "job")
+    their_trust = {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }],
+    }
+    their_tags = [{"Key": "team", "Value": "someone-else"}]
+    iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(their_trust), Tags=their_tags
+    )
+
+    def untouched(ctx):
+        role = iam.get_role(RoleName=name)["Role"]
+        assert role["AssumeRolePolicyDocument"] == their_trust, role["AssumeRolePolicyDocument"]
+        assert iam.list_role_tags(RoleName=name)["Tags"] == their_tags
+        assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
+        assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+
+    def only_their_role_left(ctx):
+        untouched(ctx)
+        ours = [r["RoleName"] for r in iam.list_roles()["Roles"]
+                if r["RoleName"].startswith("ci-") and r["RoleName"] != name]
+        providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+        iam.delete_role(RoleName=name)
+        return ours + [p["Arn"] for p in providers]
+
+    refused = rf"iam_role/\S*{name}\S*\s+already\s+exists\s+and\s+was\s+not\s+created\s+by\s+this\s+provider"
+    Scenario(
+        terraform,
+        [
+            Apply(provider_block(moto, kube.url) + access("job", account, pool, "job"),
+                  expect_error=refused),
+            OutOfBand(untouched, "their role keeps its trust, tags and policies"),
+            Destroy(),
+            CheckNothingLeft(only_their_role_left, "only their role is left, unchanged"),
+        ],
+        namespace=namespace,
+    ).run()

@@ -66,7 +66,7 @@ OPERATIONS = (("create", None, 1), ("update", 1, 2), ("delete", 2, None))
 MAX_STEPS = 40
 
 #: Set to try every step of every resource, ignoring `Subject.crash_stride`
-#: (about twice the time; see docs/reliability.md).
+#: (11 min on 2 cores; see docs/reliability.md).
 EVERY_STEP = os.environ.get("CI_CRASH_EVERY_STEP") == "1"
 
 PROVIDER = "terraform-provider-ci"
