@@ -38,6 +38,8 @@ pub fn provider_page(schema: &Schema) -> String {
     page.push_str("# ci Provider\n\n");
     push_paragraph(&mut page, &schema.block.description);
     page.push_str(PROVIDER_USAGE);
+    page.push_str(PROVIDER_GUIDE);
+    page.push('\n');
     page.push_str("## Schema\n\n");
     push_block(&mut page, &schema.block);
     page
@@ -61,6 +63,10 @@ provider "ci" {
 ```
 
 "#;
+
+/// The hand-written sections of the provider's page: authentication, the
+/// role each target account needs, Kubernetes access, emulators.
+const PROVIDER_GUIDE: &str = include_str!("docs/guide/provider.md");
 
 /// The hand-written sections of a resource's page (objects it creates,
 /// timeouts, CI variables) and its example, kept beside the code.
@@ -294,6 +300,60 @@ mod tests {
                 page.path
             );
         }
+    }
+
+    #[test]
+    fn the_provider_page_explains_access_to_accounts_and_clusters() {
+        let index = provider_page(&crate::provider::config::schema());
+        for section in [
+            "## Authentication",
+            "## The target-account role",
+            "## Kubernetes access",
+            "## Emulator endpoints",
+            "## Schema",
+        ] {
+            assert!(index.contains(section), "index.md lacks {section}");
+        }
+        assert!(index.find("## Authentication") < index.find("## Schema"));
+    }
+
+    #[test]
+    fn the_target_role_policy_allows_every_iam_call_the_provider_makes() {
+        // Each IAM operation the backend sends, in the SDK's snake case.
+        let sources = [
+            include_str!("backends/aws/iam/oidc_provider.rs"),
+            include_str!("backends/aws/iam/policy.rs"),
+            include_str!("backends/aws/iam/role.rs"),
+        ];
+        let mut operations = Vec::new();
+        for source in sources {
+            for call in source.split(".client").skip(1) {
+                let call = call.trim_start().strip_prefix('.').unwrap_or_default();
+                let operation: String = call
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !operation.is_empty() {
+                    operations.push(operation);
+                }
+            }
+        }
+        assert!(operations.len() >= 15, "{operations:?}");
+        let missing: Vec<_> = operations
+            .iter()
+            .map(|operation| format!("\"iam:{}\"", pascal_case(operation)))
+            .filter(|action| !PROVIDER_GUIDE.contains(action))
+            .collect();
+        assert!(missing.is_empty(), "not in the example policy: {missing:?}");
+    }
+
+    /// `open_id_connect` becomes `OpenIDConnect`, the rest `PascalCase`.
+    fn pascal_case(snake: &str) -> String {
+        let words = snake.split('_').map(|word| match word {
+            "id" => "ID".to_string(),
+            _ => capitalised(word),
+        });
+        words.collect()
     }
 
     #[test]
