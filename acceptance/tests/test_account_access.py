@@ -293,7 +293,6 @@ def test_a_role_someone_else_made_is_refused_and_left_alone(
         ours = [r["RoleName"] for r in iam.list_roles()["Roles"]
                 if r["RoleName"].startswith("ci-") and r["RoleName"] != name]
         providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
-        iam.delete_role(RoleName=name)
         return ours + [p["Arn"] for p in providers]
 
     refused = rf"iam_role/\S*{name}\S*\s+already\s+exists\s+and\s+was\s+not\s+created\s+by\s+this\s+provider"
@@ -308,3 +307,4 @@ def test_a_role_someone_else_made_is_refused_and_left_alone(
         ],
         namespace=namespace,
     ).run()
+    iam.delete_role(RoleName=name)
